@@ -1,0 +1,85 @@
+"""hotneuro: compare representations of models and brains with Hierarchical Optimal Transport.
+
+The public API, importable from the top level. Importing :mod:`hotneuro` is cheap: the
+numeric and labeled-array libraries load on first use of a function that needs them.
+
+>>> import hotneuro as hn
+>>> hn.compare  # doctest: +ELLIPSIS
+<function compare at ...>
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+from .errors import (
+    DuplicateIdError,
+    EmptyGroupError,
+    GroupCoordError,
+    HotneuroError,
+    NonFiniteError,
+    ParameterError,
+    RepresentationError,
+    RepresentationTypeError,
+    SolverError,
+    StimulusMismatchError,
+    TooFewStimuliError,
+    UnknownMethodError,
+)
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "representation": "hotneuro.representation",
+    "validate": "hotneuro.representation",
+    "align": "hotneuro.representation",
+    "compare": "hotneuro.compare",
+    "open_result": "hotneuro.results",
+    "ComparisonResult": "hotneuro.results",
+    "HOTResult": "hotneuro.results",
+    "list_methods": "hotneuro.methods.registry",
+}
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .compare import compare
+    from .methods.registry import list_methods
+    from .representation import align, representation, validate
+    from .results import ComparisonResult, HOTResult, open_result
+
+__all__ = [
+    "ComparisonResult",
+    "DuplicateIdError",
+    "EmptyGroupError",
+    "GroupCoordError",
+    "HOTResult",
+    "HotneuroError",
+    "NonFiniteError",
+    "ParameterError",
+    "RepresentationError",
+    "RepresentationTypeError",
+    "SolverError",
+    "StimulusMismatchError",
+    "TooFewStimuliError",
+    "UnknownMethodError",
+    "__version__",
+    "align",
+    "compare",
+    "list_methods",
+    "open_result",
+    "representation",
+    "validate",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'hotneuro' has no attribute {name!r}")
+    value = getattr(import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,72 @@
+"""The hotneuro exception hierarchy.
+
+Every error hotneuro raises on bad input derives from :class:`HotneuroError`, and
+also from the built-in exception that fits (``ValueError`` or ``TypeError``), so
+``except ValueError`` keeps working in user code. Messages say what was wrong and
+how to fix it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "EmptyGroupError",
+    "DuplicateIdError",
+    "GroupCoordError",
+    "HotneuroError",
+    "NonFiniteError",
+    "ParameterError",
+    "RepresentationError",
+    "RepresentationTypeError",
+    "SolverError",
+    "StimulusMismatchError",
+    "TooFewStimuliError",
+    "UnknownMethodError",
+]
+
+
+class HotneuroError(Exception):
+    """Base class of every error raised by hotneuro."""
+
+
+class RepresentationError(HotneuroError, ValueError):
+    """A representation breaks the data contract (DESIGN section 1)."""
+
+
+class RepresentationTypeError(HotneuroError, TypeError):
+    """The input is not something a representation can be built from."""
+
+
+class NonFiniteError(RepresentationError):
+    """The values contain NaN or infinity."""
+
+
+class DuplicateIdError(RepresentationError):
+    """Stimulus or unit ids are not unique."""
+
+
+class GroupCoordError(RepresentationError):
+    """The group coordinate (``layer`` or ``region``) or the dims are wrong."""
+
+
+class TooFewStimuliError(RepresentationError):
+    """Fewer stimuli than a correlation needs."""
+
+
+class EmptyGroupError(RepresentationError):
+    """A group has no units (or none left after dropping constant units)."""
+
+
+class StimulusMismatchError(HotneuroError, ValueError):
+    """Two representations (or a split) do not agree on their stimulus ids."""
+
+
+class UnknownMethodError(HotneuroError, ValueError):
+    """A comparison method name that no installed method provides."""
+
+
+class ParameterError(HotneuroError, ValueError):
+    """A parameter value outside its allowed range or an invalid combination."""
+
+
+class SolverError(HotneuroError, RuntimeError):
+    """An optimal-transport solver failed to reach an exact solution."""

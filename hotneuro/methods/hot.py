@@ -1,0 +1,298 @@
+"""Hierarchical Optimal Transport (HOT) on labeled representations.
+
+Thin wrapper over :mod:`hotneuro.transport`: it standardizes each system once per fit,
+drops constant units (and reports them), cuts the groups into blocks, runs the exact
+two-level transport, scores held-out reconstruction with the paper's controls on the
+same splits, and labels everything in a :class:`~hotneuro.results.HOTResult`.
+
+References
+----------
+Shah & Khosla (2025), Hierarchical Optimal Transport for comparing neural
+representations (Multi-Level OT in v2), arXiv:2510.01706.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from ..errors import EmptyGroupError
+from ..representation import group_level, groups
+from ..results import HOTResult
+from ..splits import Split, SplitPlan
+from ..transport import HOTFit, Standardizer, fit_hot, reconstruction_scores
+
+__all__ = ["METADATA", "STRATEGIES", "compare_hot"]
+
+#: Reconstruction strategies scored on every split: HOT itself and the paper's controls.
+STRATEGIES: tuple[str, ...] = ("hot", "pairwise_best", "single_best", "perm_p")
+
+METADATA: dict[str, Any] = {
+    "description": "Hierarchical Optimal Transport: a soft global group-to-group coupling "
+                   "over exact unit-level soft matchings (Shah & Khosla 2025).",
+    "higher_is_similar": False,
+    "symmetric": True,
+    "metric": False,
+    "invariances": ["unit permutation within groups", "group permutation",
+                    "per-unit affine scaling"],
+    "reference": "Shah & Khosla (2025), arXiv:2510.01706",
+}
+
+
+@dataclass(frozen=True)
+class _System:
+    """One system's raw values split into groups (positions along ``unit``)."""
+
+    name: str
+    level: str
+    labels: list[str]
+    positions: list[np.ndarray]
+    unit_ids: np.ndarray
+    values: np.ndarray  # (stimuli, units), float64
+
+    @classmethod
+    def from_representation(cls, rep: xr.DataArray, default_name: str) -> _System:
+        grouped = groups(rep)
+        return cls(
+            name=str(rep.attrs.get("system", default_name)),
+            level=group_level(rep),
+            labels=[str(g) for g in grouped],
+            positions=list(grouped.values()),
+            unit_ids=rep["unit"].values,
+            values=np.asarray(rep.values, dtype=np.float64),
+        )
+
+
+@dataclass(frozen=True)
+class _Fitted:
+    """A HOT fit on some stimuli, with what is needed to score held-out stimuli."""
+
+    fit: HOTFit
+    standardizer_x: Standardizer
+    standardizer_y: Standardizer
+    kept_x: list[np.ndarray]
+    kept_y: list[np.ndarray]
+
+
+def _blocks(system: _System, standardizer: Standardizer, kept: list[np.ndarray],
+            rows: np.ndarray) -> list[np.ndarray]:
+    """Each group's kept units on ``rows``, standardized with the fitted statistics."""
+    values = system.values[rows]
+    return [standardizer.transform(values, k) for k in kept]
+
+
+def _kept_positions(system: _System, standardizer: Standardizer, side: str
+                    ) -> list[np.ndarray]:
+    kept = []
+    for label, pos in zip(system.labels, system.positions):
+        keep = pos[~standardizer.constant[pos]]
+        if keep.size == 0:
+            raise EmptyGroupError(
+                f"Every unit of {side} {system.level} {label!r} (system {system.name!r}) is "
+                "constant on the fitting stimuli, so it has no correlations; drop that "
+                f"{system.level}, or use more or other stimuli."
+            )
+        kept.append(keep)
+    return kept
+
+
+def _fit(x: _System, y: _System, rows: np.ndarray, n_jobs: int | None, progress: bool,
+         description: str) -> _Fitted:
+    sx = Standardizer.fit(x.values[rows])
+    sy = Standardizer.fit(y.values[rows])
+    kept_x = _kept_positions(x, sx, "source")
+    kept_y = _kept_positions(y, sy, "target")
+    fit = fit_hot(_blocks(x, sx, kept_x, rows), _blocks(y, sy, kept_y, rows),
+                  n_jobs=n_jobs, progress=progress, description=description)
+    return _Fitted(fit, sx, sy, kept_x, kept_y)
+
+
+def _one_hot(columns: np.ndarray, n_cols: int) -> np.ndarray:
+    out = np.zeros((columns.size, n_cols))
+    out[np.arange(columns.size), columns] = 1.0
+    return out
+
+
+def _strategy_weights(fit: HOTFit, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Row-stochastic group weights of HOT and of each control."""
+    P = fit.coupling
+    L, M = P.shape
+    return {
+        "hot": L * P,
+        "pairwise_best": _one_hot(np.argmin(fit.inner, axis=1), M),
+        "single_best": _one_hot(np.argmax(P, axis=1), M),
+        "perm_p": L * P[rng.permutation(L)],
+    }
+
+
+def _score_split(x: _System, y: _System, split: Split, n_jobs: int | None, progress: bool,
+                 index: int) -> tuple[_Fitted, dict[str, np.ndarray]]:
+    fitted = _fit(x, y, split.fit, n_jobs, progress, f"split {index + 1}")
+    ex = _blocks(x, fitted.standardizer_x, fitted.kept_x, split.eval)
+    ey = _blocks(y, fitted.standardizer_y, fitted.kept_y, split.eval)
+    rng = np.random.default_rng(split.seed.spawn(1)[0])
+    weights = _strategy_weights(fitted.fit, rng)
+    return fitted, {s: reconstruction_scores(ex, ey, fitted.fit.plans, weights[s])
+                    for s in STRATEGIES}
+
+
+def compare_hot(
+    source: xr.DataArray,
+    target: xr.DataArray,
+    *,
+    split_plan: SplitPlan,
+    seed: int | None,
+    n_jobs: int | None = None,
+    progress: bool = False,
+    parameters: dict[str, Any] | None = None,
+) -> HOTResult:
+    """Fit HOT between two aligned, validated 2-D representations.
+
+    Use :func:`hotneuro.compare` (``method="hot"``); this is its implementation.
+
+    Parameters
+    ----------
+    source, target : xarray.DataArray
+        Validated representations on the same stimuli, in the same order.
+    split_plan : SplitPlan
+        Which stimuli the reported fit uses and the held-out splits to score.
+    seed : int or None
+        Recorded on the result; the splits already carry their seeds.
+    n_jobs : int, optional
+        Worker threads over group pairs.
+    progress : bool
+        Progress bars over group pairs.
+    parameters : dict, optional
+        The caller's parameters, recorded on the result.
+
+    Returns
+    -------
+    HOTResult
+    """
+    x = _System.from_representation(source, "source")
+    y = _System.from_representation(target, "target")
+    split_fits: list[_Fitted] = []
+    split_scores: list[dict[str, np.ndarray]] = []
+    for k, split in enumerate(split_plan.splits):
+        fitted, scores = _score_split(x, y, split, n_jobs, progress, k)
+        split_fits.append(fitted)
+        split_scores.append(scores)
+    if split_plan.protocol == "explicit":
+        main = split_fits[0]
+    else:
+        main = _fit(x, y, split_plan.main_fit, n_jobs, progress, "HOT inner plans")
+    ds = _dataset(x, y, main, source["stimulus"].values, split_plan, split_fits,
+                  split_scores)
+    dropped_x = x.unit_ids[main.standardizer_x.constant]
+    dropped_y = y.unit_ids[main.standardizer_y.constant]
+    ds.attrs.update(
+        result_type=HOTResult.result_type,
+        method="hot",
+        source_system=x.name,
+        target_system=y.name,
+        source_level=x.level,
+        target_level=y.level,
+        seed=-1 if seed is None else int(seed),
+        split_protocol=split_plan.protocol,
+        parameters=json.dumps(parameters or {}, default=str),
+        versions=json.dumps(_versions()),
+        dropped_source_units=json.dumps(dropped_x.tolist()),
+        dropped_target_units=json.dumps(dropped_y.tolist()),
+        dropped_in_splits=json.dumps(_split_drops(x, y, main, split_fits)),
+    )
+    return HOTResult(ds)
+
+
+def _split_drops(x: _System, y: _System, main: _Fitted, fits: list[_Fitted]
+                 ) -> dict[str, list[Any]]:
+    """Units constant on some split's fitting stimuli but not on the reported fit's."""
+    sx = np.zeros(x.unit_ids.size, bool)
+    sy = np.zeros(y.unit_ids.size, bool)
+    for f in fits:
+        sx |= f.standardizer_x.constant
+        sy |= f.standardizer_y.constant
+    sx &= ~main.standardizer_x.constant
+    sy &= ~main.standardizer_y.constant
+    return {"source": x.unit_ids[sx].tolist(), "target": y.unit_ids[sy].tolist()}
+
+
+def _dataset(x: _System, y: _System, main: _Fitted, stimuli: np.ndarray,
+             split_plan: SplitPlan, split_fits: list[_Fitted],
+             split_scores: list[dict[str, np.ndarray]]) -> xr.Dataset:
+    sdim, tdim = f"source_{x.level}", f"target_{y.level}"
+    fit = main.fit
+    L, M = fit.coupling.shape
+    rows, cols, weights, offset, count = [], [], [], np.zeros((L, M), np.int64), \
+        np.zeros((L, M), np.int64)
+    n = 0
+    for i in range(L):
+        for j in range(M):
+            q = fit.plans[i][j]
+            rows.append(q.rows)
+            cols.append(q.cols)
+            weights.append(q.weights)
+            offset[i, j], count[i, j] = n, q.weights.size
+            n += q.weights.size
+    kept_src = np.concatenate(main.kept_x)
+    kept_tgt = np.concatenate(main.kept_y)
+    group_coords = {sdim: x.labels, tdim: y.labels}
+    ds = xr.Dataset(
+        {
+            "coupling": ((sdim, tdim), fit.coupling),
+            "matrix": ((sdim, tdim), fit.inner),
+            "distance": ((), fit.distance),
+            "similarity": ((), 1.0 - fit.distance),
+            "plan_row": ("plan_entry", np.concatenate(rows)),
+            "plan_col": ("plan_entry", np.concatenate(cols)),
+            "plan_weight": ("plan_entry", np.concatenate(weights)),
+            "plan_offset": ((sdim, tdim), offset),
+            "plan_count": ((sdim, tdim), count),
+            "source_unit_count": (sdim, np.array([k.size for k in main.kept_x])),
+            "target_unit_count": (tdim, np.array([k.size for k in main.kept_y])),
+        },
+        coords={
+            **group_coords,
+            "source_unit": x.unit_ids[kept_src],
+            "target_unit": y.unit_ids[kept_tgt],
+            "source_unit_group": ("source_unit", np.repeat(x.labels, [k.size for k in main.kept_x])),
+            "target_unit_group": ("target_unit", np.repeat(y.labels, [k.size for k in main.kept_y])),
+        },
+    )
+    ds["coupling"].attrs["long_name"] = "outer transport plan P between groups"
+    ds["matrix"].attrs["long_name"] = "inner soft-matching distance c_lm"
+    if split_fits:
+        k = len(split_fits)
+        split_index = np.arange(k)
+        ds = ds.assign_coords(strategy=list(STRATEGIES), split=split_index, stimulus=stimuli)
+        ds["group_scores"] = (
+            ("strategy", "split", sdim),
+            np.array([[s[name] for s in split_scores] for name in STRATEGIES]),
+        )
+        ds["scores"] = ds["group_scores"].mean(sdim)
+        ds["split_coupling"] = (("split", sdim, tdim),
+                                np.stack([f.fit.coupling for f in split_fits]))
+        ds["split_distance"] = ("split", np.array([f.fit.distance for f in split_fits]))
+        mask = np.zeros((k, stimuli.size), bool)
+        for i, split in enumerate(split_plan.splits):
+            mask[i, split.eval] = True
+        ds["eval_mask"] = (("split", "stimulus"), mask)
+        ds["scores"].attrs["long_name"] = (
+            "held-out reconstruction score: mean over source groups of the mean unit "
+            "Pearson correlation")
+    return ds
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {}
+    for pkg in ("hotneuro", "numpy", "scipy", "pot", "xarray"):
+        try:
+            out[pkg] = version(pkg)
+        except PackageNotFoundError:
+            out[pkg] = "unknown"
+    return out
