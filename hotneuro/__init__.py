@@ -31,10 +31,10 @@ from .errors import (
 __version__ = "0.1.0"
 
 _LAZY = {
-    "representation": "hotneuro.representation",
-    "validate": "hotneuro.representation",
-    "align": "hotneuro.representation",
-    "compare": "hotneuro.compare",
+    "representation": "hotneuro.representations",
+    "validate": "hotneuro.representations",
+    "align": "hotneuro.representations",
+    "compare": "hotneuro.comparison",
     "open_result": "hotneuro.results",
     "ComparisonResult": "hotneuro.results",
     "HOTResult": "hotneuro.results",
@@ -42,9 +42,9 @@ _LAZY = {
 }
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .compare import compare
+    from .comparison import compare
     from .methods.registry import list_methods
-    from .representation import align, representation, validate
+    from .representations import align, representation, validate
     from .results import ComparisonResult, HOTResult, open_result
 
 __all__ = [

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .errors import ParameterError, StimulusMismatchError
-from .representation import MIN_STIMULI
+from .representations import MIN_STIMULI
 
 __all__ = ["Split", "SplitPlan", "plan_splits"]
 

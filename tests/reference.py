@@ -268,7 +268,8 @@ def reconstruction_scores(source: dict, target: dict, fit_idx, eval_idx,
       "alternatives": {"pairwise_best" | "single_best": [list of group scores per l]}:
           when argmin_m c_lm or argmax_m P_lm is tied (within ``tie_tol``), the score of
           every tied choice of m (the spec does not fix a tie-break);
-      "ambiguous": {"pairwise_best" | "single_best": bool} whether any row was tied.
+      "ambiguous": {"pairwise_best" | "single_best": bool} whether any row was tied,
+      "zx_eval", "zy_eval": {group: standardized responses on E (F's mean and std)}.
     ``perm`` is the row permutation of P used by "perm_p" (identity when None);
     ``ref`` may pass a fit already made on ``fit_idx``.
     """
@@ -301,6 +302,8 @@ def reconstruction_scores(source: dict, target: dict, fit_idx, eval_idx,
             alternatives[s].append(alt)
     return {
         "ref": ref,
+        "zx_eval": zx_eval,
+        "zy_eval": zy_eval,
         "group_scores": group_scores,
         "scores": {s: float(np.mean(group_scores[s])) for s in STRATEGIES},
         "alternatives": alternatives,

@@ -29,11 +29,11 @@ STRATEGIES = ["hot", "pairwise_best", "single_best", "perm_p"]
 
 # (seed, source widths, target widths, n_stimuli)
 CASES = [
-    pytest.param(0, [20, 35, 28, 40], [30, 22, 38, 25, 33, 27], 80, id="seed0-4x6-S80"),
-    pytest.param(1, [24, 31, 20, 39], [40, 20, 26, 35, 29, 21], 60, id="seed1-4x6-S60"),
-    pytest.param(2, [40, 20, 33, 27], [25, 36, 21, 30, 39, 28], 200, id="seed2-4x6-S200"),
-    pytest.param(3, [25] * 4, [25] * 6, 100, id="seed3-equal-widths-4x6"),
-    pytest.param(4, [30, 20, 25, 35, 22], [20, 30, 25], 120, id="seed4-5x3-some-equal"),
+    pytest.param((0, [20, 35, 28, 40], [30, 22, 38, 25, 33, 27], 80), id="seed0-4x6-S80"),
+    pytest.param((1, [24, 31, 20, 39], [40, 20, 26, 35, 29, 21], 60), id="seed1-4x6-S60"),
+    pytest.param((2, [40, 20, 33, 27], [25, 36, 21, 30, 39, 28], 200), id="seed2-4x6-S200"),
+    pytest.param((3, [25] * 4, [25] * 6, 100), id="seed3-equal-widths-4x6"),
+    pytest.param((4, [30, 20, 25, 35, 22], [20, 30, 25], 120), id="seed4-5x3-some-equal"),
 ]
 
 
@@ -252,7 +252,6 @@ def test_unit_coupling_blocks(full_fit):
         np.testing.assert_allclose(u[:, tgt_cols[m]].sum(axis=0), np.full(n_m, 1.0 / (M * n_m)),
                                    rtol=0, atol=ATOL)
     if ref.all_unique:  # the whole unit coupling equals the reference's
-        rows = [sum(([g, column_of(x)] for g in [None]), []) for x in all_src]  # noqa: F841
         dense = ref.unit_coupling()
         ref_src = [f"{l}/u{i}" for l in ref.source_groups for i in ref.kept("source", l)]
         ref_tgt = [f"{m}/u{j}" for m in ref.target_groups for j in ref.kept("target", m)]
@@ -331,11 +330,12 @@ def test_heldout_perm_p(heldout_fit):
     if not case.ref.all_unique:
         return
     # the permutation is the package's (seeded) choice, but it is *some* row permutation
-    # of P: the reference with one of the L! permutations must reproduce the group scores
-    matches = []
-    for perm in itertools.permutations(range(case.L)):
-        out = refimpl.reconstruction_scores(case.source, case.target, case.fit_idx,
-                                            case.eval_idx, perm=np.array(perm), ref=case.ref)
-        if np.allclose(out["group_scores"]["perm_p"], got_groups, rtol=0, atol=ATOL):
-            matches.append(perm)
-    assert matches, "perm_p group scores match no row permutation of P"
+    # of P: table[a, k] = score of source group a rebuilt with row k of P; some
+    # permutation must reproduce all the group scores
+    out, ref, L = case.out, case.ref, case.L
+    P = ref.coupling
+    table = np.array([[refimpl.group_score(ref, out["zx_eval"], out["zy_eval"], l, L * P[k, :])
+                       for k in range(L)] for l in ref.source_groups])
+    matches = [perm for perm in itertools.permutations(range(L))
+               if np.max(np.abs(table[np.arange(L), list(perm)] - got_groups)) <= ATOL]
+    assert matches, f"perm_p group scores {got_groups} match no row permutation of P"

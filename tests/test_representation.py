@@ -55,6 +55,11 @@ def _da(
 def _search(excinfo, *patterns: str) -> None:
     """Every regex in ``patterns`` occurs (case-insensitively) in the error message."""
     message = str(excinfo.value)
+    # a suggested fix shown as code must at least have balanced brackets
+    for left, right in ("()", "[]", "{}"):
+        assert message.count(left) == message.count(right), (
+            f"unbalanced {left}{right} in message: {message!r}"
+        )
     for pattern in patterns:
         assert re.search(pattern, message, flags=re.IGNORECASE), (
             f"message does not mention {pattern!r}: {message!r}"
@@ -277,12 +282,12 @@ BAD_DATAARRAYS = {
     "duplicate stimulus": (
         lambda: _with_stimuli(_da(), ["s0", "s1", "s0"] + [f"s{i}" for i in range(3, N_STIM)]),
         "DuplicateIdError",
-        [r"duplicat", r"stimul", r"s0"],
+        [r"duplicat|more than once|unique|repeated", r"stimul", r"s0"],
     ),
     "duplicate unit": (
         lambda: _with_units(_da(), ["u0", "u1", "u2", "u3", "u4", "u1", "u6"]),
         "DuplicateIdError",
-        [r"duplicat", r"unit", r"u1"],
+        [r"duplicat|more than once|unique|repeated", r"unit", r"u1"],
     ),
     "missing group coord": (
         lambda: _da().drop_vars("layer"),
@@ -390,21 +395,21 @@ def test_duplicate_stimulus_ids_in_mapping():
     with pytest.raises(hn.DuplicateIdError) as excinfo:
         hn.representation(_data(0), stimuli)
     assert isinstance(excinfo.value, ValueError)
-    _search(excinfo, r"duplicat", r"stimul", r"\bb\b")
+    _search(excinfo, r"duplicat|more than once|unique|repeated", r"stimul", r"\bb\b")
 
 
 def test_duplicate_unit_ids_within_group():
     units = {"z_first": ["u", "v", "u", "w"], "a_second": ["p", "q", "r"]}
     with pytest.raises(hn.DuplicateIdError) as excinfo:
         hn.representation(_data(0), units=units)
-    _search(excinfo, r"duplicat", r"unit")
+    _search(excinfo, r"duplicat|more than once|unique|repeated", r"unit")
 
 
 def test_duplicate_unit_ids_across_groups():
     units = {"z_first": ["u0", "u1", "u2", "u3"], "a_second": ["u3", "u4", "u5"]}
     with pytest.raises(hn.DuplicateIdError) as excinfo:
         hn.representation(_data(0), units=units)
-    _search(excinfo, r"duplicat", r"unit", r"u3")
+    _search(excinfo, r"duplicat|more than once|unique|repeated", r"unit", r"u3")
 
 
 def test_too_few_stimuli_in_mapping():
@@ -421,6 +426,13 @@ def test_empty_group_in_mapping():
     assert isinstance(excinfo.value, hn.HotneuroError)
     assert isinstance(excinfo.value, ValueError)
     _search(excinfo, r"a_second", r"empty|no units|\b0\b|zero|no columns")
+
+
+def test_empty_mapping():
+    with pytest.raises(hn.HotneuroError) as excinfo:
+        hn.representation({})
+    assert isinstance(excinfo.value, ValueError)
+    _search(excinfo, r"group|layer|empty|no ")
 
 
 def test_mismatched_row_counts_between_groups():
@@ -545,7 +557,7 @@ def test_align_default_is_exact():
 
 def test_align_inner_intersects_in_source_order():
     a_ids = [f"s{i}" for i in range(N_STIM)][::-1]  # source order: s11 ... s0
-    b_ids = [f"s{i}" for i in range(4, N_STIM + 6)]  # s4 ... s17
+    b_ids = [f"s{i}" for i in range(4, N_STIM + 4)]  # s4 ... s15
     rng = np.random.default_rng(2)
     b_ids = list(rng.permutation(b_ids))
     a = _da(0, stimuli=a_ids)
@@ -594,8 +606,19 @@ def test_align_unknown_how():
 
 
 def test_align_validates_inputs():
+    # align is public API: validation happens at the boundary (DESIGN section 1)
     with pytest.raises(hn.NonFiniteError):
         hn.align(_set(_da(0), 1, 1, np.nan), _da(1))
+    with pytest.raises(hn.GroupCoordError):
+        hn.align(_da(0), _da(1).drop_vars("layer"))
+
+
+def test_align_returns_canonical_dims():
+    a = _da(0)
+    b = _da(1).isel(stimulus=np.arange(N_STIM)[::-1]).T
+    a2, b2 = hn.align(a, b)
+    assert b2.dims == ("stimulus", "unit")
+    assert list(b2["stimulus"].values) == list(a["stimulus"].values)
 
 
 def test_compare_exact_disjoint_raises_and_suggests_inner():
@@ -677,6 +700,14 @@ def test_compare_bad_eval_fraction(pair, fraction):
     with pytest.raises(hn.ParameterError) as excinfo:
         hn.compare(*pair, splits=2, eval_fraction=fraction)
     assert isinstance(excinfo.value, ValueError)
+    _search(excinfo, r"eval_fraction")
+
+
+@pytest.mark.parametrize("fraction", [1.5, 0.0])
+def test_compare_bad_eval_fraction_without_splits(pair, fraction):
+    # a bad value is rejected even when no splits are asked for (never silently ignored)
+    with pytest.raises(hn.ParameterError) as excinfo:
+        hn.compare(*pair, eval_fraction=fraction)
     _search(excinfo, r"eval_fraction")
 
 

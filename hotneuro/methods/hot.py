@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 from ..errors import EmptyGroupError
-from ..representation import group_level, groups
+from ..representations import group_level, groups
 from ..results import HOTResult
 from ..splits import Split, SplitPlan
 from ..transport import HOTFit, Standardizer, fit_hot, reconstruction_scores

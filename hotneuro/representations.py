@@ -79,7 +79,7 @@ def representation(
     >>> rng = np.random.default_rng(0)
     >>> rep = hn.representation({"conv1": rng.normal(size=(5, 3)),
     ...                          "conv2": rng.normal(size=(5, 2))}, system="net")
-    >>> rep.sizes["unit"], list(dict.fromkeys(rep["layer"].values))
+    >>> rep.sizes["unit"], [str(g) for g in hn.representations.groups(rep)]
     (5, ['conv1', 'conv2'])
     """
     if isinstance(data, xr.DataArray):

@@ -1,0 +1,66 @@
+"""The command line and the demo's known answer."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import hotneuro as hn
+from hotneuro.cli import main
+from hotneuro.demo import synthetic_systems
+
+
+def test_demo_prints_what_it_compares_and_saves(tmp_path, capsys):
+    out = tmp_path / "demo.nc"
+    assert main(["demo", "--quiet", "--splits", "2", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Synthetic demo data" in text
+    assert "Hierarchy index" in text
+    for strategy in ("hot", "pairwise_best", "single_best", "perm_p"):
+        assert strategy in text
+    result = hn.open_result(out)
+    assert result.scores.sizes["split"] == 2
+
+
+def test_demo_known_answer_each_layer_splits_over_its_two_copies():
+    systems = synthetic_systems(seed=3)
+    result = hn.compare(systems.source, systems.target)
+    L = result.coupling.sizes["source_layer"]
+    expected = np.zeros((6, 12))
+    for k in range(6):
+        expected[k, 2 * k] = expected[k, 2 * k + 1] = 0.5
+    np.testing.assert_allclose(L * result.coupling.values, expected, atol=1e-12)
+    assert result.hierarchy_index() == pytest.approx(1.0)
+
+
+def test_cli_error_is_one_line_on_stderr(monkeypatch, capsys):
+    def broken(**kwargs):
+        raise hn.ParameterError("bad value; use a good one")
+
+    monkeypatch.setattr("hotneuro.demo.synthetic_systems", broken)
+    assert main(["demo", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "hotneuro: error: bad value; use a good one"
+
+
+def test_import_is_cheap_and_side_effect_free():
+    code = ("import sys, hotneuro; "
+            "heavy = [m for m in ('xarray', 'ot', 'scipy', 'numpy', 'pandas') "
+            "if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_readme_test_command_is_what_ci_runs():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text()
+    ci = (root / ".ci" / "run").read_text().strip().splitlines()
+    command = ci[-1]
+    assert command in readme
+    assert "pytest" in command
