@@ -15,7 +15,7 @@ def _format_matrix(values, rows: Sequence[str], cols: Sequence[str], fmt: str = 
     width = max(len(fmt.format(1.0)), *(len(c) for c in cols))
     head = max(len(r) for r in rows)
     lines = [" " * head + " " + " ".join(c.rjust(width) for c in cols)]
-    for r, row in zip(rows, values):
+    for r, row in zip(rows, values, strict=True):
         cells = ("." if v == 0 else fmt.format(v) for v in row)
         lines.append(r.ljust(head) + " " + " ".join(c.rjust(width) for c in cells))
     return "\n".join(lines)
@@ -40,7 +40,7 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     depth = result.barycentric_depth()
     entropy = result.row_entropy(normalize=True)
     print("Barycentric depth (0 = first target layer, 1 = last) and normalized row entropy:")
-    for g, d, h in zip(result.source_groups, depth.values, entropy.values):
+    for g, d, h in zip(result.source_groups, depth.values, entropy.values, strict=True):
         print(f"  {g}: depth {d:.3f}  entropy {h:.3f}")
     print(f"Hierarchy index (Spearman): {result.hierarchy_index():.3f}")
     print()

@@ -267,7 +267,7 @@ class HOTResult(ComparisonResult):
         src_start = np.concatenate([[0], np.cumsum(ds["source_unit_count"].values)])
         tgt_start = np.concatenate([[0], np.cumsum(ds["target_unit_count"].values)])
         rows, cols, vals = [], [], []
-        for i, j in zip(*np.nonzero(P)):
+        for i, j in zip(*np.nonzero(P), strict=True):
             r, c, w = self._entries(int(i), int(j))
             rows.append(r + src_start[i])
             cols.append(c + tgt_start[j])

@@ -88,7 +88,7 @@ def _blocks(system: _System, standardizer: Standardizer, kept: list[np.ndarray],
 def _kept_positions(system: _System, standardizer: Standardizer, side: str
                     ) -> list[np.ndarray]:
     kept = []
-    for label, pos in zip(system.labels, system.positions):
+    for label, pos in zip(system.labels, system.positions, strict=True):
         keep = pos[~standardizer.constant[pos]]
         if keep.size == 0:
             raise EmptyGroupError(
@@ -237,8 +237,8 @@ def _dataset(x: _System, y: _System, main: _Fitted, stimuli: np.ndarray,
             weights.append(q.weights)
             offset[i, j], count[i, j] = n, q.weights.size
             n += q.weights.size
-    kept_src = np.concatenate(main.kept_x)
-    kept_tgt = np.concatenate(main.kept_y)
+    src_counts = np.array([k.size for k in main.kept_x])
+    tgt_counts = np.array([k.size for k in main.kept_y])
     group_coords = {sdim: x.labels, tdim: y.labels}
     ds = xr.Dataset(
         {
@@ -251,15 +251,15 @@ def _dataset(x: _System, y: _System, main: _Fitted, stimuli: np.ndarray,
             "plan_weight": ("plan_entry", np.concatenate(weights)),
             "plan_offset": ((sdim, tdim), offset),
             "plan_count": ((sdim, tdim), count),
-            "source_unit_count": (sdim, np.array([k.size for k in main.kept_x])),
-            "target_unit_count": (tdim, np.array([k.size for k in main.kept_y])),
+            "source_unit_count": (sdim, src_counts),
+            "target_unit_count": (tdim, tgt_counts),
         },
         coords={
             **group_coords,
-            "source_unit": x.unit_ids[kept_src],
-            "target_unit": y.unit_ids[kept_tgt],
-            "source_unit_group": ("source_unit", np.repeat(x.labels, [k.size for k in main.kept_x])),
-            "target_unit_group": ("target_unit", np.repeat(y.labels, [k.size for k in main.kept_y])),
+            "source_unit": x.unit_ids[np.concatenate(main.kept_x)],
+            "target_unit": y.unit_ids[np.concatenate(main.kept_y)],
+            "source_unit_group": ("source_unit", np.repeat(x.labels, src_counts)),
+            "target_unit_group": ("target_unit", np.repeat(y.labels, tgt_counts)),
         },
     )
     ds["coupling"].attrs["long_name"] = "outer transport plan P between groups"
