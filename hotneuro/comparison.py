@@ -8,8 +8,7 @@ from typing import Literal
 import xarray as xr
 
 from .methods import get_method
-from .representations import align as align_representations
-from .representations import validate
+from .representations import align_validated, validate
 from .results import ComparisonResult
 from .splits import plan_splits
 
@@ -85,9 +84,10 @@ def compare(
     (True, ('source_layer', 'target_layer'))
     """
     spec = get_method(method)
-    source = _averaged(validate(source))
-    target = _averaged(validate(target))
-    source, target = align_representations(source, target, how=align)
+    # No deep copies: hotneuro never writes to the values it compares.
+    source = _averaged(validate(source, copy=False))
+    target = _averaged(validate(target, copy=False))
+    source, target = align_validated(source, target, how=align)
     split_plan = plan_splits(
         source["stimulus"].values,
         splits=splits,

@@ -20,13 +20,14 @@ from .errors import (
     EmptyGroupError,
     GroupCoordError,
     NonFiniteError,
+    ParameterError,
     RepresentationTypeError,
     StimulusMismatchError,
     TooFewStimuliError,
 )
 
-__all__ = ["GROUP_LEVELS", "MIN_STIMULI", "align", "group_level", "groups", "representation",
-           "validate"]
+__all__ = ["GROUP_LEVELS", "MIN_STIMULI", "align", "align_validated", "group_level", "groups",
+           "representation", "validate"]
 
 #: The names a group coordinate may have.
 GROUP_LEVELS: tuple[str, str] = ("layer", "region")
@@ -185,7 +186,7 @@ def _id_array(ids: Sequence[Any]) -> np.ndarray:
     return arr
 
 
-def validate(rep: xr.DataArray) -> xr.DataArray:
+def validate(rep: xr.DataArray, *, copy: bool = True) -> xr.DataArray:
     """Check a representation against the data contract and return it canonical.
 
     Parameters
@@ -193,12 +194,15 @@ def validate(rep: xr.DataArray) -> xr.DataArray:
     rep : xarray.DataArray
         Dims ``stimulus`` and ``unit`` (any order) and optionally ``repetition``;
         coords ``stimulus``, ``unit`` and exactly one of ``layer``/``region`` on ``unit``.
+    copy : bool
+        Return a deep copy (default). ``copy=False`` shares the values with the input,
+        which saves memory for callers that never write to them (as :func:`compare`).
 
     Returns
     -------
     xarray.DataArray
-        A copy, transposed to ``("stimulus", "unit"[, "repetition"])``; the input is
-        never modified.
+        Transposed to ``("stimulus", "unit"[, "repetition"])``; the input is never
+        modified.
 
     Raises
     ------
@@ -217,10 +221,14 @@ def validate(rep: xr.DataArray) -> xr.DataArray:
     dims = set(rep.dims)
     allowed = {"stimulus", "unit", "repetition"}
     if not {"stimulus", "unit"} <= dims or not dims <= allowed:
+        others = [str(d) for d in rep.dims if d not in allowed]
+        hint = ""
+        if len(others) == 2 and dims - set(others) <= {"repetition"}:
+            hint = (f" If {others[0]!r} holds stimuli and {others[1]!r} units, call "
+                    f"rep.rename({{{others[0]!r}: 'stimulus', {others[1]!r}: 'unit'}}).")
         raise GroupCoordError(
-            f"A representation has dims ('stimulus', 'unit') and optionally 'repetition'; "
-            f"got {tuple(rep.dims)}. Rename them, e.g. rep.rename({{'image': 'stimulus', "
-            "'neuroid': 'unit'}})."
+            "A representation has dims ('stimulus', 'unit') and optionally 'repetition'; "
+            f"got {tuple(rep.dims)}.{hint or ' Rename its dims to these names.'}"
         )
     for name, index in rep.indexes.items():
         if isinstance(index, pd.MultiIndex):
@@ -255,7 +263,7 @@ def validate(rep: xr.DataArray) -> xr.DataArray:
             f"Values have dtype {rep.dtype}; responses must be real numbers."
         )
     order = ("stimulus", "unit") + (("repetition",) if "repetition" in dims else ())
-    out = rep.transpose(*order).copy()
+    out = rep.transpose(*order).copy(deep=copy)
     _check_ids(out["stimulus"].values, "stimulus")
     _check_ids(out["unit"].values, "unit")
     labels = out[level].values
@@ -344,7 +352,7 @@ def align(
     Parameters
     ----------
     a, b : xarray.DataArray
-        Validated representations.
+        Representations; both are validated first (see :func:`validate`).
     how : {"exact", "inner"}
         ``"exact"`` (default): the stimulus sets must be equal; ``b`` is reordered to
         ``a``'s order. ``"inner"``: keep the stimuli both have, in ``a``'s order.
@@ -358,9 +366,20 @@ def align(
     ------
     StimulusMismatchError
         The sets differ under ``"exact"``, or fewer than 3 stimuli are shared.
+    ParameterError
+        ``how`` is neither ``"exact"`` nor ``"inner"``.
+    RepresentationError
+        Either input breaks the data contract.
     """
+    return align_validated(validate(a), validate(b), how)
+
+
+def align_validated(
+    a: xr.DataArray, b: xr.DataArray, how: Literal["exact", "inner"] = "exact"
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """:func:`align` for inputs that :func:`validate` already returned."""
     if how not in ("exact", "inner"):
-        raise StimulusMismatchError(f"align must be 'exact' or 'inner', got {how!r}.")
+        raise ParameterError(f"align must be 'exact' or 'inner', got {how!r}.")
     sa, sb = a["stimulus"].values, b["stimulus"].values
     if sa.dtype.kind != sb.dtype.kind and not (
         sa.dtype.kind in "iu" and sb.dtype.kind in "iu"

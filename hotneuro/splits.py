@@ -70,6 +70,11 @@ def plan_splits(
     SplitPlan
     """
     n = stimuli.size
+    if isinstance(eval_fraction, bool) or not isinstance(eval_fraction, (float, int)) \
+            or not 0.0 < eval_fraction < 1.0:
+        raise ParameterError(
+            f"eval_fraction must lie strictly between 0 and 1, got {eval_fraction!r}."
+        )
     root = np.random.SeedSequence(seed)
     explicit = fit_stimuli is not None or eval_stimuli is not None
     if splits is not None and explicit:
@@ -97,10 +102,6 @@ def plan_splits(
         return SplitPlan(main_fit=np.arange(n), splits=(), protocol="none")
     if isinstance(splits, bool) or not isinstance(splits, (int, np.integer)) or splits < 1:
         raise ParameterError(f"splits must be a positive integer, got {splits!r}.")
-    if not (isinstance(eval_fraction, (float, int)) and 0.0 < eval_fraction < 1.0):
-        raise ParameterError(
-            f"eval_fraction must lie strictly between 0 and 1, got {eval_fraction!r}."
-        )
     n_eval = int(round(eval_fraction * n))
     _check_sizes(n - n_eval, n_eval)
     out = []

@@ -18,8 +18,9 @@ def random_stimuli(seed: int, n_stimuli: int, dim: int = 12) -> np.ndarray:
     return np.random.default_rng(seed).normal(size=(n_stimuli, dim))
 
 
-def relu_net(x0: np.ndarray, widths: Sequence[int], seed: int,
-             prefix: str = "layer") -> dict[str, np.ndarray]:
+def relu_net(
+    x0: np.ndarray, widths: Sequence[int], seed: int, prefix: str = "layer"
+) -> dict[str, np.ndarray]:
     """Activations of a random deep ReLU net: layer k = relu(W_k x_{k-1}).
 
     Weights are seeded He-normal. A unit that would be dead or nearly so on these
@@ -48,8 +49,13 @@ def relu_net(x0: np.ndarray, widths: Sequence[int], seed: int,
     return layers
 
 
-def net_pair(seed: int, source_widths: Sequence[int], target_widths: Sequence[int],
-             n_stimuli: int, dim: int = 12) -> tuple[dict, dict]:
+def net_pair(
+    seed: int,
+    source_widths: Sequence[int],
+    target_widths: Sequence[int],
+    n_stimuli: int,
+    dim: int = 12,
+) -> tuple[dict, dict]:
     """Two independent random ReLU nets ("s0".., "t0"..) driven by the same stimuli."""
     x0 = random_stimuli(seed, n_stimuli, dim)
     source = relu_net(x0, source_widths, seed=10_000 + seed, prefix="s")

@@ -98,8 +98,9 @@ def emd(cost: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.asarray(plan), np.asarray(log["u"]), np.asarray(log["v"])
 
 
-def optimum_is_unique(cost: np.ndarray, plan: np.ndarray, u: np.ndarray, v: np.ndarray,
-                      margin: float = UNIQUE_MARGIN) -> bool:
+def optimum_is_unique(
+    cost: np.ndarray, plan: np.ndarray, u: np.ndarray, v: np.ndarray, margin: float = UNIQUE_MARGIN
+) -> bool:
     """Certify that ``plan`` is the unique optimum of its transport problem.
 
     Sufficient (and, for a unique optimum, necessary) condition:
@@ -123,7 +124,7 @@ def optimum_is_unique(cost: np.ndarray, plan: np.ndarray, u: np.ndarray, v: np.n
             a = parent[a]
         return a
 
-    for i, j in zip(*np.nonzero(support)):
+    for i, j in zip(*np.nonzero(support), strict=True):
         ri, rj = find(int(i)), find(n + int(j))
         if ri == rj:
             return False  # a cycle: plans on this support are not fixed by marginals
@@ -150,10 +151,15 @@ def optimum_is_unique(cost: np.ndarray, plan: np.ndarray, u: np.ndarray, v: np.n
 
     objective = np.zeros(n + m + 1)
     objective[-1] = -1.0
-    res = linprog(objective,
-                  A_ub=incidence(rows_o, cols_o, True), b_ub=cost[rows_o, cols_o],
-                  A_eq=incidence(rows_s, cols_s, False), b_eq=cost[rows_s, cols_s],
-                  bounds=[(None, None)] * (n + m) + [(None, 1.0)], method="highs")
+    res = linprog(
+        objective,
+        A_ub=incidence(rows_o, cols_o, True),
+        b_ub=cost[rows_o, cols_o],
+        A_eq=incidence(rows_s, cols_s, False),
+        b_eq=cost[rows_s, cols_s],
+        bounds=[(None, None)] * (n + m) + [(None, 1.0)],
+        method="highs",
+    )
     if not res.success:
         return False
     return bool(-res.fun > margin)
@@ -193,8 +199,14 @@ class HotReference:
         """Dense full coupling over kept units: block (l, m) = P_lm * Q_lm."""
         rows = []
         for a, l in enumerate(self.source_groups):
-            rows.append(np.hstack([self.coupling[a, b] * self.plans[(l, m)]
-                                   for b, m in enumerate(self.target_groups)]))
+            rows.append(
+                np.hstack(
+                    [
+                        self.coupling[a, b] * self.plans[(l, m)]
+                        for b, m in enumerate(self.target_groups)
+                    ]
+                )
+            )
         return np.vstack(rows)
 
 
@@ -248,18 +260,22 @@ def _reconstruct(weights: np.ndarray, ref: HotReference, zy_eval: dict, l) -> np
     return xhat
 
 
-def group_score(ref: HotReference, zx_eval: dict, zy_eval: dict, l,
-                weights: np.ndarray) -> float:
+def group_score(ref: HotReference, zx_eval: dict, zy_eval: dict, l, weights: np.ndarray) -> float:
     """Mean over the units of source group ``l`` of corr(Zx_l(E)[:, i], Xhat_l[:, i])."""
     xhat = _reconstruct(weights, ref, zy_eval, l)
     zx = zx_eval[l]
     return float(np.mean([pearson(zx[:, i], xhat[:, i]) for i in range(zx.shape[1])]))
 
 
-def reconstruction_scores(source: dict, target: dict, fit_idx, eval_idx,
-                          perm: np.ndarray | None = None,
-                          ref: HotReference | None = None,
-                          tie_tol: float = 1e-12) -> dict:
+def reconstruction_scores(
+    source: dict,
+    target: dict,
+    fit_idx,
+    eval_idx,
+    perm: np.ndarray | None = None,
+    ref: HotReference | None = None,
+    tie_tol: float = 1e-12,
+) -> dict:
     """Held-out reconstruction scores (DESIGN section 2) of the four strategies.
 
     Returns a dict with
@@ -278,20 +294,23 @@ def reconstruction_scores(source: dict, target: dict, fit_idx, eval_idx,
         ref = hot(source, target, fit_idx)
     L, M = len(ref.source_groups), len(ref.target_groups)
     perm = np.arange(L) if perm is None else np.asarray(perm)
-    zx_eval = {g: ref.source_std[g].transform(np.asarray(source[g])[eval_idx])
-               for g in ref.source_groups}
-    zy_eval = {g: ref.target_std[g].transform(np.asarray(target[g])[eval_idx])
-               for g in ref.target_groups}
+    zx_eval = {
+        g: ref.source_std[g].transform(np.asarray(source[g])[eval_idx]) for g in ref.source_groups
+    }
+    zy_eval = {
+        g: ref.target_std[g].transform(np.asarray(target[g])[eval_idx]) for g in ref.target_groups
+    }
     P, c = ref.coupling, ref.matrix
     group_scores = {s: np.empty(L) for s in STRATEGIES}
     alternatives: dict = {"pairwise_best": [], "single_best": []}
     for a, l in enumerate(ref.source_groups):
         group_scores["hot"][a] = group_score(ref, zx_eval, zy_eval, l, L * P[a, :])
         group_scores["perm_p"][a] = group_score(ref, zx_eval, zy_eval, l, L * P[perm[a], :])
-        chosen = {"pairwise_best": int(np.argmin(c[a, :])),
-                  "single_best": int(np.argmax(P[a, :]))}
-        tied = {"pairwise_best": np.flatnonzero(c[a, :] <= c[a, :].min() + tie_tol),
-                "single_best": np.flatnonzero(P[a, :] >= P[a, :].max() - tie_tol)}
+        chosen = {"pairwise_best": int(np.argmin(c[a, :])), "single_best": int(np.argmax(P[a, :]))}
+        tied = {
+            "pairwise_best": np.flatnonzero(c[a, :] <= c[a, :].min() + tie_tol),
+            "single_best": np.flatnonzero(P[a, :] >= P[a, :].max() - tie_tol),
+        }
         for s in ("pairwise_best", "single_best"):
             alt = []
             for mb in tied[s]:
@@ -307,6 +326,8 @@ def reconstruction_scores(source: dict, target: dict, fit_idx, eval_idx,
         "group_scores": group_scores,
         "scores": {s: float(np.mean(group_scores[s])) for s in STRATEGIES},
         "alternatives": alternatives,
-        "ambiguous": {s: any(len(alt) > 1 for alt in alternatives[s])
-                      for s in ("pairwise_best", "single_best")},
+        "ambiguous": {
+            s: any(len(alt) > 1 for alt in alternatives[s])
+            for s in ("pairwise_best", "single_best")
+        },
     }

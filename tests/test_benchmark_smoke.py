@@ -49,7 +49,11 @@ def test_plain_loop_identical_systems_is_zero(bench):
 
 def test_quick_flags_override(bench):
     args = bench.parse_args(["--quick", "--layers", "3"])
-    assert (args.layers, args.units, args.stimuli) == (3, bench.QUICK["units"], bench.QUICK["stimuli"])
+    assert (args.layers, args.units, args.stimuli) == (
+        3,
+        bench.QUICK["units"],
+        bench.QUICK["stimuli"],
+    )
     args = bench.parse_args([])
     assert (args.layers, args.units, args.stimuli) == (12, 512, 1000)
     assert args.repeats == 1 and args.n_jobs is None

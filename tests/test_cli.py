@@ -47,11 +47,14 @@ def test_cli_error_is_one_line_on_stderr(monkeypatch, capsys):
 
 
 def test_import_is_cheap_and_side_effect_free():
-    code = ("import sys, hotneuro; "
-            "heavy = [m for m in ('xarray', 'ot', 'scipy', 'numpy', 'pandas') "
-            "if m in sys.modules]; print(heavy)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    code = (
+        "import sys, hotneuro; "
+        "heavy = [m for m in ('xarray', 'ot', 'scipy', 'numpy', 'pandas') "
+        "if m in sys.modules]; print(heavy)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.strip()
     assert out == "[]"
 
 

@@ -45,8 +45,9 @@ def unit_ids(layers: dict) -> dict:
 
 
 def to_rep(layers: dict, stimuli, system: str, level: str = "layer"):
-    return hn.representation(layers, stimuli=stimuli, units=unit_ids(layers),
-                             system=system, level=level)
+    return hn.representation(
+        layers, stimuli=stimuli, units=unit_ids(layers), system=system, level=level
+    )
 
 
 def column_of(unit_id) -> int:
@@ -86,10 +87,14 @@ def build_case(make_net_pair, seed, sw, tw, n_stimuli) -> SimpleNamespace:
     source, target = make_net_pair(seed, sw, tw, n_stimuli)
     stimuli = [f"img{k:03d}" for k in range(n_stimuli)]
     return SimpleNamespace(
-        seed=seed, source=source, target=target, stimuli=stimuli,
+        seed=seed,
+        source=source,
+        target=target,
+        stimuli=stimuli,
         src_rep=to_rep(source, stimuli, "source-net"),
         tgt_rep=to_rep(target, stimuli, "target-net"),
-        L=len(sw), M=len(tw),
+        L=len(sw),
+        M=len(tw),
     )
 
 
@@ -112,10 +117,14 @@ def heldout_fit(request, make_net_pair):
     case.eval_idx, case.fit_idx = order[:n_eval], order[n_eval:]
     case.fit_ids = [case.stimuli[i] for i in case.fit_idx]
     case.eval_ids = [case.stimuli[i] for i in case.eval_idx]
-    case.result = hn.compare(case.src_rep, case.tgt_rep, method="hot",
-                             fit_stimuli=case.fit_ids, eval_stimuli=case.eval_ids)
-    case.out = refimpl.reconstruction_scores(case.source, case.target,
-                                             case.fit_idx, case.eval_idx)
+    case.result = hn.compare(
+        case.src_rep,
+        case.tgt_rep,
+        method="hot",
+        fit_stimuli=case.fit_ids,
+        eval_stimuli=case.eval_ids,
+    )
+    case.out = refimpl.reconstruction_scores(case.source, case.target, case.fit_idx, case.eval_idx)
     case.ref = case.out["ref"]
     return case
 
@@ -167,8 +176,7 @@ def test_coupling_matches_reference(full_fit):
 
 def test_distance_is_coupling_dot_matrix(full_fit):
     r = full_fit.result
-    np.testing.assert_allclose(r.distance, float((r.coupling * r.matrix).sum()),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(r.distance, float((r.coupling * r.matrix).sum()), rtol=0, atol=1e-12)
 
 
 def test_coupling_marginals(full_fit):
@@ -195,8 +203,7 @@ def test_inner_plans_marginals_and_sparsity(full_fit):
             # an exact (vertex) plan has at most n + n' - 1 nonzeros
             assert np.count_nonzero(q) <= n_l + n_m - 1
             if n_l == n_m:  # linear assignment: a permutation matrix / n
-                np.testing.assert_allclose(np.sort(q, axis=1)[:, -1], 1.0 / n_l,
-                                           rtol=0, atol=ATOL)
+                np.testing.assert_allclose(np.sort(q, axis=1)[:, -1], 1.0 / n_l, rtol=0, atol=ATOL)
                 assert np.count_nonzero(q) == n_l
 
 
@@ -208,9 +215,13 @@ def test_inner_plans_match_reference(full_fit):
         for m in ref.target_groups:
             if not ref.plan_unique[(l, m)]:
                 continue
-            np.testing.assert_allclose(r.plan(l, m).toarray(),
-                                       reference_plan_in_result_order(ref, r, l, m),
-                                       rtol=0, atol=ATOL, err_msg=f"plan({l!r}, {m!r})")
+            np.testing.assert_allclose(
+                r.plan(l, m).toarray(),
+                reference_plan_in_result_order(ref, r, l, m),
+                rtol=0,
+                atol=ATOL,
+                err_msg=f"plan({l!r}, {m!r})",
+            )
             compared += 1
     assert compared > 0
 
@@ -226,8 +237,9 @@ def test_inner_values_are_plan_dot_cost(full_fit):
             kept_t = list(ref.kept("target", m))
             cols = [kept_t.index(column_of(u)) for u in r.target_units(m)]
             C = ref.cost[(l, m)][np.ix_(rows, cols)]
-            np.testing.assert_allclose((C * r.plan(l, m).toarray()).sum(), c[a, b],
-                                       rtol=0, atol=ATOL)
+            np.testing.assert_allclose(
+                (C * r.plan(l, m).toarray()).sum(), c[a, b], rtol=0, atol=ATOL
+            )
 
 
 def test_unit_coupling_blocks(full_fit):
@@ -249,16 +261,23 @@ def test_unit_coupling_blocks(full_fit):
     assert sorted(sum(tgt_cols.values(), [])) == list(range(n_tgt))
     for a, l in enumerate(ref.source_groups):
         n_l = len(src_rows[l])
-        np.testing.assert_allclose(u[src_rows[l]].sum(axis=1), np.full(n_l, 1.0 / (L * n_l)),
-                                   rtol=0, atol=ATOL)
+        np.testing.assert_allclose(
+            u[src_rows[l]].sum(axis=1), np.full(n_l, 1.0 / (L * n_l)), rtol=0, atol=ATOL
+        )
         for b, m in enumerate(ref.target_groups):
             block = u[np.ix_(src_rows[l], tgt_cols[m])]
-            np.testing.assert_allclose(block, P[a, b] * r.plan(l, m).toarray(),
-                                       rtol=0, atol=ATOL, err_msg=f"block ({l!r}, {m!r})")
+            np.testing.assert_allclose(
+                block,
+                P[a, b] * r.plan(l, m).toarray(),
+                rtol=0,
+                atol=ATOL,
+                err_msg=f"block ({l!r}, {m!r})",
+            )
     for m in ref.target_groups:
         n_m = len(tgt_cols[m])
-        np.testing.assert_allclose(u[:, tgt_cols[m]].sum(axis=0), np.full(n_m, 1.0 / (M * n_m)),
-                                   rtol=0, atol=ATOL)
+        np.testing.assert_allclose(
+            u[:, tgt_cols[m]].sum(axis=0), np.full(n_m, 1.0 / (M * n_m)), rtol=0, atol=ATOL
+        )
     if ref.all_unique:  # the whole unit coupling equals the reference's
         dense = ref.unit_coupling()
         ref_src = [f"{l}/u{i}" for l in ref.source_groups for i in ref.kept("source", l)]
@@ -313,7 +332,8 @@ def test_heldout_scores_match_reference(heldout_fit, strategy):
         # argmin/argmax tied: the spec fixes no tie-break, any tied choice is right
         for a, alts in enumerate(out["alternatives"][strategy]):
             assert np.min(np.abs(np.asarray(alts) - got_groups[a])) <= ATOL, (
-                f"group {a}: got {got_groups[a]!r}, allowed {alts!r}")
+                f"group {a}: got {got_groups[a]!r}, allowed {alts!r}"
+            )
     else:
         np.testing.assert_allclose(got_groups, out["group_scores"][strategy], rtol=0, atol=ATOL)
         np.testing.assert_allclose(got, out["scores"][strategy], rtol=0, atol=ATOL)
@@ -342,8 +362,18 @@ def test_heldout_perm_p(heldout_fit):
     # permutation must reproduce all the group scores
     out, ref, L = case.out, case.ref, case.L
     P = ref.coupling
-    table = np.array([[refimpl.group_score(ref, out["zx_eval"], out["zy_eval"], l, L * P[k, :])
-                       for k in range(L)] for l in ref.source_groups])
-    matches = [perm for perm in itertools.permutations(range(L))
-               if np.max(np.abs(table[np.arange(L), list(perm)] - got_groups)) <= ATOL]
+    table = np.array(
+        [
+            [
+                refimpl.group_score(ref, out["zx_eval"], out["zy_eval"], l, L * P[k, :])
+                for k in range(L)
+            ]
+            for l in ref.source_groups
+        ]
+    )
+    matches = [
+        perm
+        for perm in itertools.permutations(range(L))
+        if np.max(np.abs(table[np.arange(L), list(perm)] - got_groups)) <= ATOL
+    ]
     assert matches, f"perm_p group scores {got_groups} match no row permutation of P"

@@ -28,12 +28,14 @@ def unit_ids(layers: dict) -> dict:
     return {g: [f"{g}/u{i}" for i in range(a.shape[1])] for g, a in layers.items()}
 
 
-def to_rep(layers: dict, stimuli=None, ids: dict | None = None, system: str = "net",
-           level: str = "layer"):
+def to_rep(
+    layers: dict, stimuli=None, ids: dict | None = None, system: str = "net", level: str = "layer"
+):
     n = next(iter(layers.values())).shape[0]
     stimuli = list(range(n)) if stimuli is None else list(stimuli)
-    return hn.representation(layers, stimuli=stimuli, units=ids or unit_ids(layers),
-                             system=system, level=level)
+    return hn.representation(
+        layers, stimuli=stimuli, units=ids or unit_ids(layers), system=system, level=level
+    )
 
 
 def pair(make_net_pair, seed: int = 0):
@@ -174,10 +176,12 @@ def test_swapping_systems_transposes_coupling(make_net_pair, seed):
             # plans indexed by ids: compare through the unit orders of each result
             q_ab = r_ab.plan(l, m).toarray()
             q_ba = r_ba.plan(m, l).toarray()
-            rows = [list(map(str, r_ba.target_units(l))).index(str(x))
-                    for x in r_ab.source_units(l)]
-            cols = [list(map(str, r_ba.source_units(m))).index(str(x))
-                    for x in r_ab.target_units(m)]
+            rows = [
+                list(map(str, r_ba.target_units(l))).index(str(x)) for x in r_ab.source_units(l)
+            ]
+            cols = [
+                list(map(str, r_ba.source_units(m))).index(str(x)) for x in r_ab.target_units(m)
+            ]
             np.testing.assert_allclose(q_ba.T[np.ix_(rows, cols)], q_ab, rtol=0, atol=ATOL)
     assert_marginals(r_ba)
 
@@ -200,10 +204,12 @@ def test_duplicated_layers_split_mass_equally(make_relu_net, make_stimuli):
     for l in range(L):
         np.testing.assert_allclose(L * P[l, 2 * l], 0.5, rtol=0, atol=ATOL)
         np.testing.assert_allclose(L * P[l, 2 * l + 1], 0.5, rtol=0, atol=ATOL)
-    np.testing.assert_allclose(r.matrix.values[np.arange(L), 2 * np.arange(L)], 0.0,
-                               rtol=0, atol=ATOL)
-    np.testing.assert_allclose(r.matrix.values[np.arange(L), 2 * np.arange(L) + 1], 0.0,
-                               rtol=0, atol=ATOL)
+    np.testing.assert_allclose(
+        r.matrix.values[np.arange(L), 2 * np.arange(L)], 0.0, rtol=0, atol=ATOL
+    )
+    np.testing.assert_allclose(
+        r.matrix.values[np.arange(L), 2 * np.arange(L) + 1], 0.0, rtol=0, atol=ATOL
+    )
     assert_marginals(r)
 
     # and the other way round: each target layer draws equally on its two copies
@@ -227,10 +233,12 @@ def with_constant_units(make_net_pair):
     src_c, src_c_ids = dict(source), {g: list(v) for g, v in s_ids.items()}
     # layer "s1": a constant 3, an all-zero unit, and 5 + 1e-13 noise (std <= 1e-10 max|x|)
     x = source["s1"]
-    src_c["s1"] = np.column_stack([np.full(n, 3.0), x[:, :10], np.zeros(n), x[:, 10:],
-                                   5.0 + 1e-13 * rng.standard_normal(n)])
-    src_c_ids["s1"] = (["s1/const3"] + s_ids["s1"][:10] + ["s1/zero"] + s_ids["s1"][10:]
-                       + ["s1/almost5"])
+    src_c["s1"] = np.column_stack(
+        [np.full(n, 3.0), x[:, :10], np.zeros(n), x[:, 10:], 5.0 + 1e-13 * rng.standard_normal(n)]
+    )
+    src_c_ids["s1"] = (
+        ["s1/const3"] + s_ids["s1"][:10] + ["s1/zero"] + s_ids["s1"][10:] + ["s1/almost5"]
+    )
     tgt_c, tgt_c_ids = dict(target), {g: list(v) for g, v in t_ids.items()}
     y = target["t2"]
     tgt_c["t2"] = np.column_stack([y[:, :3], np.full(n, -7.5), y[:, 3:]])
@@ -240,8 +248,9 @@ def with_constant_units(make_net_pair):
 
 
 def test_constant_units_are_dropped_and_reported(make_net_pair):
-    source, target, (src_c, src_c_ids), (tgt_c, tgt_c_ids), dropped = \
-        with_constant_units(make_net_pair)
+    source, target, (src_c, src_c_ids), (tgt_c, tgt_c_ids), dropped = with_constant_units(
+        make_net_pair
+    )
     clean = hn.compare(to_rep(source), to_rep(target), method="hot")
     r = hn.compare(to_rep(src_c, ids=src_c_ids), to_rep(tgt_c, ids=tgt_c_ids), method="hot")
     assert_same_fit(clean, r)
@@ -273,8 +282,9 @@ def test_same_seed_is_bit_identical_and_other_seed_differs(make_net_pair):
     assert r1.distance == r2.distance
     assert r1.score == r2.score
     for name in ("coupling", "matrix", "scores", "group_scores", "split_coupling"):
-        np.testing.assert_array_equal(getattr(r1, name).values, getattr(r2, name).values,
-                                      err_msg=name)
+        np.testing.assert_array_equal(
+            getattr(r1, name).values, getattr(r2, name).values, err_msg=name
+        )
     np.testing.assert_array_equal(r1.unit_coupling().toarray(), r2.unit_coupling().toarray())
     r3 = hn.compare(a, b, method="hot", splits=3, seed=8)
     # a different seed draws different splits, hence different held-out scores
@@ -289,8 +299,8 @@ def test_same_seed_is_bit_identical_and_other_seed_differs(make_net_pair):
 def test_netcdf_round_trip(make_net_pair, tmp_path):
     _, _, (src_c, src_c_ids), (tgt_c, tgt_c_ids), dropped = with_constant_units(make_net_pair)
     regions = ["VISp", "VISl", "VISal", "CA1", "LGd"]
-    tgt_region = {reg: tgt_c[g] for reg, g in zip(regions, tgt_c)}
-    tgt_region_ids = {reg: tgt_c_ids[g] for reg, g in zip(regions, tgt_c)}
+    tgt_region = {reg: tgt_c[g] for reg, g in zip(regions, tgt_c, strict=True)}
+    tgt_region_ids = {reg: tgt_c_ids[g] for reg, g in zip(regions, tgt_c, strict=True)}
     a = to_rep(src_c, ids=src_c_ids, system="model")
     b = to_rep(tgt_region, ids=tgt_region_ids, system="mouse", level="region")
     r = hn.compare(a, b, method="hot", splits=2, seed=3)
@@ -338,7 +348,7 @@ def test_netcdf_round_trip(make_net_pair, tmp_path):
 def test_region_level_dims(make_net_pair):
     source, target = pair(make_net_pair, 6)
     regions = ["VISp", "VISl", "VISal", "CA1", "LGd"]  # deliberately not alphabetical
-    tgt_region = {reg: x for reg, x in zip(regions, target.values())}
+    tgt_region = {reg: x for reg, x in zip(regions, target.values(), strict=True)}
     a = to_rep(source, system="model")
     b = to_rep(tgt_region, system="mouse", level="region")
     r = hn.compare(a, b, method="hot", splits=2, seed=0)
@@ -378,12 +388,14 @@ def test_hierarchy_summaries_by_hand(make_net_pair, seed):
     assert bary.dims == ("source_layer",)
     assert list(bary["source_layer"].values) == list(source)
     np.testing.assert_allclose(bary.values, depth / (M - 1), rtol=0, atol=1e-12)
-    np.testing.assert_allclose(r.barycentric_depth(normalize=False).values, depth,
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        r.barycentric_depth(normalize=False).values, depth, rtol=0, atol=1e-12
+    )
     h = np.array([entropy(row) for row in rows])
     np.testing.assert_allclose(r.row_entropy().values, h, rtol=0, atol=1e-12)
-    np.testing.assert_allclose(r.row_entropy(normalize=True).values, h / np.log(M),
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        r.row_entropy(normalize=True).values, h / np.log(M), rtol=0, atol=1e-12
+    )
     rho = scipy.stats.spearmanr(np.arange(L), depth)[0]
     hi = r.hierarchy_index()
     assert isinstance(hi, float)
@@ -395,8 +407,9 @@ def test_hierarchy_summaries_identical_system(make_net_pair):
     a = to_rep(source)
     r = hn.compare(a, a, method="hot")
     L = len(source)
-    np.testing.assert_allclose(r.barycentric_depth().values, np.arange(L) / (L - 1),
-                               rtol=0, atol=ATOL)
+    np.testing.assert_allclose(
+        r.barycentric_depth().values, np.arange(L) / (L - 1), rtol=0, atol=ATOL
+    )
     np.testing.assert_allclose(r.row_entropy().values, 0.0, rtol=0, atol=ATOL)
     np.testing.assert_allclose(r.hierarchy_index(), 1.0, rtol=0, atol=ATOL)
 
@@ -415,21 +428,24 @@ def test_scores_with_k_splits(make_net_pair):
     assert np.all(np.isfinite(r.scores.values))
     assert np.all(np.abs(r.scores.values) <= 1.0)
     assert isinstance(r.score, float)
-    np.testing.assert_allclose(r.score, float(r.scores.sel(strategy="hot").mean()),
-                               rtol=1e-14, atol=0)
+    np.testing.assert_allclose(
+        r.score, float(r.scores.sel(strategy="hot").mean()), rtol=1e-14, atol=0
+    )
     # the global score of each split is the mean of its group scores
     assert r.group_scores.dims == ("strategy", "split", "source_layer")
     assert r.group_scores.sizes == {"strategy": 4, "split": k, "source_layer": len(source)}
-    np.testing.assert_allclose(r.group_scores.mean("source_layer").values, r.scores.values,
-                               rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        r.group_scores.mean("source_layer").values, r.scores.values, rtol=0, atol=1e-12
+    )
     # summary table
     table = r.score_table()
     assert table.dims == ("strategy", "statistic")
     # api.md: statistic in ["mean", "std"] (the package may add more, e.g. n_splits)
     assert list(table["statistic"].values)[:2] == ["mean", "std"]
     assert list(table["strategy"].values) == STRATEGIES
-    np.testing.assert_allclose(table.sel(statistic="mean").values,
-                               r.scores.mean("split").values, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(
+        table.sel(statistic="mean").values, r.scores.mean("split").values, rtol=0, atol=1e-12
+    )
     std = table.sel(statistic="std").values
     assert np.all(np.isfinite(std)) and np.all(std >= 0)
     # per-split couplings: one outer plan per split, each with exact marginals

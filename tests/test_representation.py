@@ -100,7 +100,13 @@ def test_exception_hierarchy(name, builtin):
 
 @pytest.mark.parametrize(
     "name",
-    ["NonFiniteError", "DuplicateIdError", "GroupCoordError", "TooFewStimuliError", "EmptyGroupError"],
+    [
+        "NonFiniteError",
+        "DuplicateIdError",
+        "GroupCoordError",
+        "TooFewStimuliError",
+        "EmptyGroupError",
+    ],
 )
 def test_representation_errors_share_a_base(name):
     assert issubclass(getattr(hn, name), hn.RepresentationError)
@@ -139,7 +145,9 @@ def test_mapping_given_ids_and_system():
     assert list(rep["stimulus"].values) == stimuli
     assert [str(u) for u in rep["unit"].values] == ["w", "x", "y", "z", "10", "11", "12"]
     assert rep.attrs["system"] == "efficientnet-lite0"
-    np.testing.assert_array_equal(rep.sel(stimulus="img03").values[:4], data["z_first"][N_STIM - 1 - 3])
+    np.testing.assert_array_equal(
+        rep.sel(stimulus="img03").values[:4], data["z_first"][N_STIM - 1 - 3]
+    )
 
 
 def test_mapping_integer_stimulus_ids():
@@ -307,12 +315,14 @@ BAD_DATAARRAYS = {
         [r"dim", r"stimulus", r"unit"],
     ),
     "multiindex": (
-        lambda: _da()
-        .assign_coords(
-            image=("stimulus", np.arange(N_STIM) // 2), rep=("stimulus", np.arange(N_STIM) % 2)
-        )
-        .drop_vars("stimulus")
-        .set_index(stimulus=["image", "rep"]),
+        lambda: (
+            _da()
+            .assign_coords(
+                image=("stimulus", np.arange(N_STIM) // 2), rep=("stimulus", np.arange(N_STIM) % 2)
+            )
+            .drop_vars("stimulus")
+            .set_index(stimulus=["image", "rep"])
+        ),
         "GroupCoordError",
         [r"multi-?index"],
     ),
@@ -420,7 +430,10 @@ def test_too_few_stimuli_in_mapping():
 
 
 def test_empty_group_in_mapping():
-    data = {"z_first": np.ones((N_STIM, 3)) * np.arange(N_STIM)[:, None], "a_second": np.empty((N_STIM, 0))}
+    data = {
+        "z_first": np.ones((N_STIM, 3)) * np.arange(N_STIM)[:, None],
+        "a_second": np.empty((N_STIM, 0)),
+    }
     with pytest.raises(hn.EmptyGroupError) as excinfo:
         hn.representation(data)
     assert isinstance(excinfo.value, hn.HotneuroError)
@@ -436,8 +449,10 @@ def test_empty_mapping():
 
 
 def test_mismatched_row_counts_between_groups():
-    data = {"z_first": np.random.default_rng(0).standard_normal((10, 3)),
-            "a_second": np.random.default_rng(1).standard_normal((9, 2))}
+    data = {
+        "z_first": np.random.default_rng(0).standard_normal((10, 3)),
+        "a_second": np.random.default_rng(1).standard_normal((9, 2)),
+    }
     with pytest.raises(hn.HotneuroError) as excinfo:
         hn.representation(data)
     assert isinstance(excinfo.value, ValueError)
@@ -652,14 +667,20 @@ def test_compare_keeps_group_order():
     b = _da(1, n_stim=20, sizes=(("zz", 2), ("aa", 4)), level="region")
     result = hn.compare(a, b)
     assert result.coupling.dims == ("source_layer", "target_region")
-    assert [str(v) for v in result.coupling["source_layer"].values] == ["z_first", "a_second", "m_third"]
+    assert [str(v) for v in result.coupling["source_layer"].values] == [
+        "z_first",
+        "a_second",
+        "m_third",
+    ]
     assert [str(v) for v in result.coupling["target_region"].values] == ["zz", "aa"]
 
 
 def test_compare_averages_repetitions():
     rng = np.random.default_rng(11)
     base = _da(0, n_stim=20)
-    reps = xr.concat([base + 0.3 * rng.standard_normal(base.shape) for _ in range(4)], dim="repetition")
+    reps = xr.concat(
+        [base + 0.3 * rng.standard_normal(base.shape) for _ in range(4)], dim="repetition"
+    )
     reps.attrs["system"] = "net"
     target = _da(1, n_stim=20)
     got = hn.compare(reps, target)

@@ -78,10 +78,16 @@ class _Fitted:
     kept_y: list[np.ndarray]
 
 
-def _blocks(system: _System, standardizer: Standardizer, kept: list[np.ndarray],
-            rows: np.ndarray) -> list[np.ndarray]:
-    """Each group's kept units on ``rows``, standardized with the fitted statistics."""
-    values = system.values[rows]
+def _rows(system: _System, rows: np.ndarray) -> np.ndarray:
+    """The system's values on ``rows`` (no copy when ``rows`` is every stimulus in order)."""
+    if rows.size == system.values.shape[0] and np.array_equal(rows, np.arange(rows.size)):
+        return system.values
+    return system.values[rows]
+
+
+def _blocks(values: np.ndarray, standardizer: Standardizer, kept: list[np.ndarray]
+            ) -> list[np.ndarray]:
+    """Each group's kept units, standardized with the fitted statistics."""
     return [standardizer.transform(values, k) for k in kept]
 
 
@@ -102,11 +108,11 @@ def _kept_positions(system: _System, standardizer: Standardizer, side: str
 
 def _fit(x: _System, y: _System, rows: np.ndarray, n_jobs: int | None, progress: bool,
          description: str) -> _Fitted:
-    sx = Standardizer.fit(x.values[rows])
-    sy = Standardizer.fit(y.values[rows])
+    xf, yf = _rows(x, rows), _rows(y, rows)
+    sx, sy = Standardizer.fit(xf), Standardizer.fit(yf)
     kept_x = _kept_positions(x, sx, "source")
     kept_y = _kept_positions(y, sy, "target")
-    fit = fit_hot(_blocks(x, sx, kept_x, rows), _blocks(y, sy, kept_y, rows),
+    fit = fit_hot(_blocks(xf, sx, kept_x), _blocks(yf, sy, kept_y),
                   n_jobs=n_jobs, progress=progress, description=description)
     return _Fitted(fit, sx, sy, kept_x, kept_y)
 
@@ -132,8 +138,8 @@ def _strategy_weights(fit: HOTFit, rng: np.random.Generator) -> dict[str, np.nda
 def _score_split(x: _System, y: _System, split: Split, n_jobs: int | None, progress: bool,
                  index: int) -> tuple[_Fitted, dict[str, np.ndarray]]:
     fitted = _fit(x, y, split.fit, n_jobs, progress, f"split {index + 1}")
-    ex = _blocks(x, fitted.standardizer_x, fitted.kept_x, split.eval)
-    ey = _blocks(y, fitted.standardizer_y, fitted.kept_y, split.eval)
+    ex = _blocks(_rows(x, split.eval), fitted.standardizer_x, fitted.kept_x)
+    ey = _blocks(_rows(y, split.eval), fitted.standardizer_y, fitted.kept_y)
     rng = np.random.default_rng(split.seed.spawn(1)[0])
     weights = _strategy_weights(fitted.fit, rng)
     return fitted, {s: reconstruction_scores(ex, ey, fitted.fit.plans, weights[s])

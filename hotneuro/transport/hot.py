@@ -104,7 +104,12 @@ def fit_hot(
                 if bar is not None:
                     bar.update()
         else:
-            with ThreadPoolExecutor(max_workers=workers) as pool:
+            # One BLAS thread per worker: the workers already occupy the cores, and
+            # nested BLAS threads would only contend with them.
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=1, user_api="blas"), \
+                    ThreadPoolExecutor(max_workers=workers) as pool:
                 results = []
                 for plan in pool.map(solve, pairs):
                     results.append(plan)

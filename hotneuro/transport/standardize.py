@@ -35,7 +35,7 @@ class Standardizer:
         x = np.asarray(x, dtype=np.float64)
         mean = x.mean(axis=0)
         std = x.std(axis=0)
-        scale = np.abs(x).max(axis=0) if x.shape[0] else np.zeros(x.shape[1])
+        scale = np.maximum(x.max(axis=0), -x.min(axis=0))  # max |x| without a temporary
         constant = std <= CONSTANT_RTOL * scale
         return cls(mean=mean, std=std, constant=constant)
 
@@ -54,5 +54,7 @@ class Standardizer:
         """
         if keep is None:
             keep = np.flatnonzero(~self.constant)
-        x = np.asarray(x, dtype=np.float64)[:, keep]
-        return np.ascontiguousarray((x - self.mean[keep]) / self.std[keep])
+        z = np.array(np.asarray(x)[:, keep], dtype=np.float64, order="C")  # one copy
+        z -= self.mean[keep]
+        z /= self.std[keep]
+        return z
