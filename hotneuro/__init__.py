@@ -20,12 +20,16 @@ from .errors import (
     HotneuroError,
     NonFiniteError,
     ParameterError,
+    PluginError,
+    PluginWarning,
     RepresentationError,
     RepresentationTypeError,
     SolverError,
+    SourceError,
     StimulusMismatchError,
     TooFewStimuliError,
     UnknownMethodError,
+    UnknownSourceError,
 )
 
 __version__ = "0.1.0"
@@ -38,12 +42,15 @@ _LAZY = {
     "open_result": "hotneuro.results",
     "ComparisonResult": "hotneuro.results",
     "HOTResult": "hotneuro.results",
-    "list_methods": "hotneuro.methods.registry",
+    "list_methods": "hotneuro.plugins",
+    "list_sources": "hotneuro.plugins",
+    "load": "hotneuro.loading",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .comparison import compare
-    from .methods.registry import list_methods
+    from .loading import load
+    from .plugins import list_methods, list_sources
     from .representations import align, representation, validate
     from .results import ComparisonResult, HOTResult, open_result
 
@@ -56,16 +63,22 @@ __all__ = [
     "HotneuroError",
     "NonFiniteError",
     "ParameterError",
+    "PluginError",
+    "PluginWarning",
     "RepresentationError",
     "RepresentationTypeError",
     "SolverError",
+    "SourceError",
     "StimulusMismatchError",
     "TooFewStimuliError",
     "UnknownMethodError",
+    "UnknownSourceError",
     "__version__",
     "align",
     "compare",
     "list_methods",
+    "list_sources",
+    "load",
     "open_result",
     "representation",
     "validate",

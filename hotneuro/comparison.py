@@ -7,7 +7,7 @@ from typing import Literal
 
 import xarray as xr
 
-from .methods import get_method
+from .plugins import get_method
 from .representations import align_validated, validate
 from .results import ComparisonResult
 from .splits import plan_splits
@@ -102,7 +102,7 @@ def compare(
         "eval_stimuli": None if eval_stimuli is None else list(eval_stimuli),
         "seed": seed, "n_jobs": n_jobs,
     }
-    return spec.load()(source, target, split_plan=split_plan, seed=seed, n_jobs=n_jobs,
+    return spec.compare(source, target, split_plan=split_plan, seed=seed, n_jobs=n_jobs,
                        progress=progress, parameters=parameters)
 
 

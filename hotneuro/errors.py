@@ -15,12 +15,16 @@ __all__ = [
     "HotneuroError",
     "NonFiniteError",
     "ParameterError",
+    "PluginError",
+    "PluginWarning",
     "RepresentationError",
     "RepresentationTypeError",
     "SolverError",
+    "SourceError",
     "StimulusMismatchError",
     "TooFewStimuliError",
     "UnknownMethodError",
+    "UnknownSourceError",
 ]
 
 
@@ -70,3 +74,19 @@ class ParameterError(HotneuroError, ValueError):
 
 class SolverError(HotneuroError, RuntimeError):
     """An optimal-transport solver failed to reach an exact solution."""
+
+
+class UnknownSourceError(HotneuroError, ValueError):
+    """A data source name that no installed source provides, or no source for a file."""
+
+
+class SourceError(HotneuroError, ValueError):
+    """A file a source cannot turn into a representation (corrupt, incomplete, ...)."""
+
+
+class PluginError(HotneuroError, RuntimeError):
+    """Plugins conflict (two register the same name) or a plugin breaks the hook contract."""
+
+
+class PluginWarning(UserWarning):
+    """A plugin failed to import or register and was skipped; the rest keeps working."""

@@ -1,10 +1,9 @@
 """Comparison methods, one module per method family.
 
-Each method module exposes a ``compare_<name>`` function taking two aligned, validated
-representations and returning a result object, and a ``METADATA`` dict
-(description, higher_is_similar, symmetric, metric, invariances, reference).
+Each family module exposes a ``compare_<name>`` function and a ``METADATA`` dict, and
+:mod:`hotneuro.methods.plugin` registers them through the plugin hooks.
 """
 
-from .registry import MethodSpec, available_methods, get_method
+from .spec import METADATA_KEYS, Method
 
-__all__ = ["MethodSpec", "available_methods", "get_method"]
+__all__ = ["METADATA_KEYS", "Method"]

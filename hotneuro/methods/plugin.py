@@ -1,0 +1,18 @@
+"""hotneuro's built-in comparison methods, registered as an ordinary plugin."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ..hookspecs import hookimpl
+from .spec import Method
+
+__all__ = ["hotneuro_register_methods"]
+
+
+@hookimpl
+def hotneuro_register_methods(register: Callable[[Method], None]) -> None:
+    from . import hot
+
+    register(Method(name="hot", compare=hot.compare_hot,
+                    description=hot.METADATA["description"], metadata=hot.METADATA))
