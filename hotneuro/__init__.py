@@ -45,12 +45,14 @@ _LAZY = {
     "list_methods": "hotneuro.plugins",
     "list_sources": "hotneuro.plugins",
     "load": "hotneuro.loading",
+    "save": "hotneuro.sources.arrays",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
     from .comparison import compare
     from .loading import load
     from .plugins import list_methods, list_sources
+    from .sources.arrays import save
     from .representations import align, representation, validate
     from .results import ComparisonResult, HOTResult, open_result
 
@@ -81,6 +83,7 @@ __all__ = [
     "load",
     "open_result",
     "representation",
+    "save",
     "validate",
 ]
 
