@@ -52,9 +52,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from .comparison import compare
     from .loading import load
     from .plugins import list_methods, list_sources
-    from .sources.arrays import save
     from .representations import align, representation, validate
     from .results import ComparisonResult, HOTResult, open_result
+    from .sources.arrays import save
 
 __all__ = [
     "ComparisonResult",
