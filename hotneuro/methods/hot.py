@@ -30,6 +30,30 @@ __all__ = ["METADATA", "STRATEGIES", "compare_hot"]
 
 #: Reconstruction strategies scored on every split: HOT itself and the paper's controls.
 STRATEGIES: tuple[str, ...] = ("hot", "pairwise_best", "single_best", "perm_p")
+#: Group couplings a result can report: HOT's plan, or one of the deterministic controls.
+COUPLING_RULES: tuple[str, ...] = ("hot", "pairwise_best", "single_best")
+
+PAIRWISE_BEST_METADATA: dict[str, Any] = {
+    "description": "Greedy layer matching, the usual practice: each source group is paired "
+                   "with its single closest target group by soft-matching distance "
+                   "(the pairwise_best control of HOT).",
+    "higher_is_similar": False,
+    "symmetric": False,
+    "metric": False,
+    "invariances": ["unit permutation within groups", "per-unit affine scaling"],
+    "reference": "Shah & Khosla (2025), arXiv:2510.01706 (control); Khosla & Williams "
+                 "(2023) soft matching",
+}
+
+SINGLE_BEST_METADATA: dict[str, Any] = {
+    "description": "Hard HOT: each source group keeps only the target group that carries "
+                   "most of its HOT mass (the single_best control of HOT).",
+    "higher_is_similar": False,
+    "symmetric": False,
+    "metric": False,
+    "invariances": ["unit permutation within groups", "per-unit affine scaling"],
+    "reference": "Shah & Khosla (2025), arXiv:2510.01706 (control)",
+}
 
 METADATA: dict[str, Any] = {
     "description": "Hierarchical Optimal Transport: a soft global group-to-group coupling "
@@ -123,16 +147,31 @@ def _one_hot(columns: np.ndarray, n_cols: int) -> np.ndarray:
     return out
 
 
-def _strategy_weights(fit: HOTFit, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Row-stochastic group weights of HOT and of each control."""
+def _rule_weights(fit: HOTFit, rule: str) -> np.ndarray:
+    """Row-stochastic group weights of a deterministic coupling rule."""
     P = fit.coupling
     L, M = P.shape
-    return {
-        "hot": L * P,
-        "pairwise_best": _one_hot(np.argmin(fit.inner, axis=1), M),
-        "single_best": _one_hot(np.argmax(P, axis=1), M),
-        "perm_p": L * P[rng.permutation(L)],
-    }
+    if rule == "hot":
+        return L * P
+    if rule == "pairwise_best":
+        return _one_hot(np.argmin(fit.inner, axis=1), M)
+    return _one_hot(np.argmax(P, axis=1), M)  # single_best
+
+
+def _strategy_weights(fit: HOTFit, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """Row-stochastic group weights of HOT and of each control."""
+    L = fit.coupling.shape[0]
+    weights = {rule: _rule_weights(fit, rule) for rule in COUPLING_RULES}
+    weights["perm_p"] = L * fit.coupling[rng.permutation(L)]
+    return weights
+
+
+def _reported(fit: HOTFit, rule: str) -> tuple[np.ndarray, float]:
+    """The group coupling (mass 1/L per source group) and distance a rule reports."""
+    if rule == "hot":
+        return fit.coupling, fit.distance
+    coupling = _rule_weights(fit, rule) / fit.coupling.shape[0]
+    return coupling, float(np.sum(coupling * fit.inner))
 
 
 def _score_split(x: _System, y: _System, split: Split, n_jobs: int | None, progress: bool,
@@ -155,10 +194,12 @@ def compare_hot(
     n_jobs: int | None = None,
     progress: bool = False,
     parameters: dict[str, Any] | None = None,
+    rule: str = "hot",
 ) -> HOTResult:
     """Fit HOT between two aligned, validated 2-D representations.
 
-    Use :func:`hotneuro.compare` (``method="hot"``); this is its implementation.
+    Use :func:`hotneuro.compare` (``method="hot"``, ``"pairwise_best"`` or
+    ``"single_best"``); this is their implementation.
 
     Parameters
     ----------
@@ -174,11 +215,18 @@ def compare_hot(
         Progress bars over group pairs.
     parameters : dict, optional
         The caller's parameters, recorded on the result.
+    rule : {"hot", "pairwise_best", "single_best"}
+        Which group coupling the result reports (``coupling``, ``distance``,
+        ``split_coupling``, ``score``): HOT's plan ``P``; each source group's cheapest
+        target group; or each source group's largest entry of ``P``. The inner plans,
+        ``matrix`` and the scores of every strategy are the same for all three.
 
     Returns
     -------
     HOTResult
     """
+    if rule not in COUPLING_RULES:
+        raise ValueError(f"rule must be one of {COUPLING_RULES}, got {rule!r}")
     x = _System.from_representation(source, "source")
     y = _System.from_representation(target, "target")
     split_fits: list[_Fitted] = []
@@ -192,12 +240,12 @@ def compare_hot(
     else:
         main = _fit(x, y, split_plan.main_fit, n_jobs, progress, "HOT inner plans")
     ds = _dataset(x, y, main, source["stimulus"].values, split_plan, split_fits,
-                  split_scores)
+                  split_scores, rule)
     dropped_x = x.unit_ids[main.standardizer_x.constant]
     dropped_y = y.unit_ids[main.standardizer_y.constant]
     ds.attrs.update(
         result_type=HOTResult.result_type,
-        method="hot",
+        method=rule,
         source_system=x.name,
         target_system=y.name,
         source_level=x.level,
@@ -228,9 +276,10 @@ def _split_drops(x: _System, y: _System, main: _Fitted, fits: list[_Fitted]
 
 def _dataset(x: _System, y: _System, main: _Fitted, stimuli: np.ndarray,
              split_plan: SplitPlan, split_fits: list[_Fitted],
-             split_scores: list[dict[str, np.ndarray]]) -> xr.Dataset:
+             split_scores: list[dict[str, np.ndarray]], rule: str) -> xr.Dataset:
     sdim, tdim = f"source_{x.level}", f"target_{y.level}"
     fit = main.fit
+    coupling, distance = _reported(fit, rule)
     L, M = fit.coupling.shape
     rows, cols, weights, offset, count = [], [], [], np.zeros((L, M), np.int64), \
         np.zeros((L, M), np.int64)
@@ -248,10 +297,10 @@ def _dataset(x: _System, y: _System, main: _Fitted, stimuli: np.ndarray,
     group_coords = {sdim: x.labels, tdim: y.labels}
     ds = xr.Dataset(
         {
-            "coupling": ((sdim, tdim), fit.coupling),
+            "coupling": ((sdim, tdim), coupling),
             "matrix": ((sdim, tdim), fit.inner),
-            "distance": ((), fit.distance),
-            "similarity": ((), 1.0 - fit.distance),
+            "distance": ((), distance),
+            "similarity": ((), 1.0 - distance),
             "plan_row": ("plan_entry", np.concatenate(rows)),
             "plan_col": ("plan_entry", np.concatenate(cols)),
             "plan_weight": ("plan_entry", np.concatenate(weights)),
@@ -268,7 +317,9 @@ def _dataset(x: _System, y: _System, main: _Fitted, stimuli: np.ndarray,
             "target_unit_group": ("target_unit", np.repeat(y.labels, tgt_counts)),
         },
     )
-    ds["coupling"].attrs["long_name"] = "outer transport plan P between groups"
+    ds["coupling"].attrs["long_name"] = (
+        "outer transport plan P between groups" if rule == "hot"
+        else f"{rule} group coupling (mass 1/L per source group)")
     ds["matrix"].attrs["long_name"] = "inner soft-matching distance c_lm"
     if split_fits:
         k = len(split_fits)
@@ -279,9 +330,9 @@ def _dataset(x: _System, y: _System, main: _Fitted, stimuli: np.ndarray,
             np.array([[s[name] for s in split_scores] for name in STRATEGIES]),
         )
         ds["scores"] = ds["group_scores"].mean(sdim)
-        ds["split_coupling"] = (("split", sdim, tdim),
-                                np.stack([f.fit.coupling for f in split_fits]))
-        ds["split_distance"] = ("split", np.array([f.fit.distance for f in split_fits]))
+        reported = [_reported(f.fit, rule) for f in split_fits]
+        ds["split_coupling"] = (("split", sdim, tdim), np.stack([c for c, _ in reported]))
+        ds["split_distance"] = ("split", np.array([d for _, d in reported]))
         mask = np.zeros((k, stimuli.size), bool)
         for i, split in enumerate(split_plan.splits):
             mask[i, split.eval] = True

@@ -12,7 +12,13 @@ __all__ = ["hotneuro_register_methods"]
 
 @hookimpl
 def hotneuro_register_methods(register: Callable[[Method], None]) -> None:
+    from functools import partial
+
     from . import hot
 
     register(Method(name="hot", compare=hot.compare_hot,
                     description=hot.METADATA["description"], metadata=hot.METADATA))
+    for rule, meta in (("pairwise_best", hot.PAIRWISE_BEST_METADATA),
+                       ("single_best", hot.SINGLE_BEST_METADATA)):
+        register(Method(name=rule, compare=partial(hot.compare_hot, rule=rule),
+                        description=meta["description"], metadata=meta))
