@@ -78,6 +78,7 @@ __all__ = [
     "__version__",
     "align",
     "compare",
+    "datasets",
     "list_methods",
     "list_sources",
     "load",
@@ -88,7 +89,13 @@ __all__ = [
 ]
 
 
+#: Submodules reachable as attributes (``hn.datasets.list()``), imported on first use.
+_SUBMODULES = ("datasets", "plugins", "testing")
+
+
 def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        return import_module(f"hotneuro.{name}")
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'hotneuro' has no attribute {name!r}")

@@ -32,7 +32,8 @@ def load(path_or_uri: str | os.PathLike[str], source: str | None = None,
     Returns
     -------
     xarray.DataArray
-        A validated representation; ``attrs["source"]`` names the source used.
+        A validated representation; ``attrs["source"]`` names the source that loaded
+        it (replacing any older value saved in the file).
 
     Raises
     ------
@@ -63,5 +64,5 @@ def load(path_or_uri: str | os.PathLike[str], source: str | None = None,
     if "://" not in target and not os.path.exists(target):
         raise SourceError(f"No such file: {target!r} (source {source!r}).")
     rep = validate(spec.load(target, **options), copy=False)
-    rep.attrs.setdefault("source", source)
+    rep.attrs["source"] = source
     return rep

@@ -1,8 +1,11 @@
 """Conformance checks that built-in and third-party plugins run in their own tests.
 
->>> from hotneuro.testing import check_method, check_source    # doctest: +SKIP
->>> check_source(my_source, "tests/data/example.csv")           # doctest: +SKIP
->>> check_method(my_method)                                      # doctest: +SKIP
+Use them in a plugin's tests::
+
+    from hotneuro.testing import check_method, check_source
+
+    check_source(my_source, "tests/data/example.csv")
+    check_method(my_method)
 
 Each check raises ``AssertionError`` with a message naming the broken rule.
 """

@@ -7,8 +7,10 @@ Each built-in source module exposes ``sources() -> list[Source]``; heavy readers
 from __future__ import annotations
 
 from collections.abc import Callable
+import warnings
 from importlib import import_module
 
+from ..errors import PluginWarning
 from ..hookspecs import hookimpl
 from .spec import Source
 
@@ -21,5 +23,15 @@ BUILTIN_SOURCE_MODULES: tuple[str, ...] = ("hotneuro.sources.arrays", "hotneuro.
 @hookimpl
 def hotneuro_register_sources(register: Callable[[Source], None]) -> None:
     for module in BUILTIN_SOURCE_MODULES:
-        for source in import_module(module).sources():
+        try:
+            found = import_module(module).sources()
+        except Exception as exc:  # one broken reader must not hide the others
+            warnings.warn(
+                f"hotneuro's built-in source module {module} failed to load and is "
+                f"skipped: {type(exc).__name__}: {exc}. Reinstall hotneuro.",
+                PluginWarning,
+                stacklevel=2,
+            )
+            continue
+        for source in found:
             register(source)
