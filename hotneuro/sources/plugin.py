@@ -6,8 +6,8 @@ Each built-in source module exposes ``sources() -> list[Source]``; heavy readers
 
 from __future__ import annotations
 
-from collections.abc import Callable
 import warnings
+from collections.abc import Callable
 from importlib import import_module
 
 from ..errors import PluginWarning
