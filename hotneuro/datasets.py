@@ -13,6 +13,7 @@ into the representation a study needs.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
@@ -39,6 +40,14 @@ class Dataset:
     default_view: str = ""
 
 
+#: Wake-epoch head-direction tuning: 30 bins of CompassDirection/ry over the full circle.
+_HEAD_DIRECTION: dict[str, Any] = {
+    "variable": "CompassDirection/ry", "bins": 30, "range": (0.0, 2 * math.pi),
+    "epoch": "wake",
+}
+#: Mean BOLD of each voxel over each category's blocks (the block's own start and stop).
+_CATEGORIES: dict[str, Any] = {"intervals": "presentations", "stimulus_column": "category"}
+
 _CATALOG: dict[str, Dataset] = {
     d.name: d
     for d in (
@@ -52,7 +61,12 @@ _CATALOG: dict[str, Dataset] = {
             citation="Peyrache lab recording distributed with pynapple 0.11.4 "
                      "(Viejo et al. 2023, eLife 12:RP85786).",
             sha256="a329216d2108dac0fff3fd3326c99f52f1bec6c354c2cdb330978e558caeb1f2",
-            views={},
+            views={
+                "head-direction": _HEAD_DIRECTION,
+                "wake-first-half": {**_HEAD_DIRECTION, "epoch_fraction": (0.0, 0.5)},
+                "wake-second-half": {**_HEAD_DIRECTION, "epoch_fraction": (0.5, 1.0)},
+            },
+            default_view="head-direction",
         ),
         Dataset(
             name="haxby2001-slice",
@@ -64,7 +78,12 @@ _CATALOG: dict[str, Dataset] = {
             citation="Haxby, J. V. et al. (2001). Science 293:2425-2430, "
                      "doi:10.1126/science.1063736.",
             sha256="04991a0a4f1b37ad5d2356630efa711288932c6f1b51f8483551550935d59fb0",
-            views={},
+            views={
+                "categories": _CATEGORIES,
+                "odd-runs": {**_CATEGORIES, "where": {"run": (1, 3, 5, 7, 9, 11)}},
+                "even-runs": {**_CATEGORIES, "where": {"run": (2, 4, 6, 8, 10, 12)}},
+            },
+            default_view="categories",
         ),
     )
 }

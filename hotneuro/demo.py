@@ -1,7 +1,8 @@
-"""The demonstration comparison behind ``hotneuro demo``.
+"""The synthetic known-answer comparison behind ``hotneuro demo --synthetic``.
 
-Until bundled real recordings and pretrained networks land, the demo compares two
-documented synthetic networks whose right answer is known:
+(Plain ``hotneuro demo`` runs on the bundled real recordings, see
+:mod:`hotneuro.datasets`.) The synthetic demo compares two documented networks whose
+right answer is known:
 
 - **network A**: a 6-layer random ReLU network (48 units per layer, He-initialized,
   seeded) driven by 400 Gaussian stimuli;
@@ -74,7 +75,7 @@ def synthetic_systems(
             layers_b[f"B{2 * k + copy + 1}"] = noisy
     stimuli = [f"stim{i:04d}" for i in range(n_stimuli)]
     description = (
-        f"Synthetic demo data (no real recordings are bundled yet): network A is a "
+        f"Synthetic demo data with a known answer: network A is a "
         f"{depth}-layer random ReLU network ({width} units per layer, {n_stimuli} Gaussian "
         f"stimuli, seed {seed}); network B has {2 * depth} layers, each A layer read out "
         f"twice with shuffled units and {noise:.0%} noise. Expected: each A layer splits "

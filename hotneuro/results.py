@@ -332,7 +332,8 @@ class HOTResult(ComparisonResult):
         base = super().__repr__()
         hi = self.hierarchy_index()
         nnz = int(np.count_nonzero(self.coupling.values))
-        return base + f"\n  coupling: {nnz} nonzero entries; hierarchy index={hi:.3f}"
+        line = f"\n  coupling: {nnz} nonzero entries"
+        return base + line + ("" if np.isnan(hi) else f"; hierarchy index={hi:.3f}")
 
 
 _RESULT_TYPES: dict[str, type[ComparisonResult]] = {

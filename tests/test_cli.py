@@ -13,16 +13,28 @@ from hotneuro.cli import main
 from hotneuro.demo import synthetic_systems
 
 
-def test_demo_prints_what_it_compares_and_saves(tmp_path, capsys):
-    out = tmp_path / "demo.nc"
+def test_demo_runs_on_the_bundled_real_data_and_saves(tmp_path, capsys):
+    out = tmp_path / "demo"
     assert main(["demo", "--quiet", "--splits", "2", "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "Real data: mouse A2929-200711" in text
+    assert "Real data: Haxby et al. (2001)" in text
+    assert "Synthetic" not in text
+    for strategy in ("hot", "pairwise_best", "single_best", "perm_p"):
+        assert strategy in text
+    hd = hn.open_result(out / "head-direction.nc")
+    assert hd.scores.sizes["split"] == 2
+    np.testing.assert_allclose(hd.coupling.values, np.diag([0.5, 0.5]), atol=1e-12)
+    haxby = hn.open_result(out / "haxby.nc")
+    assert haxby.source_groups == ["posterior", "middle", "anterior"]
+    assert haxby.score is None
+
+
+def test_synthetic_demo_says_what_it_is(capsys):
+    assert main(["demo", "--quiet", "--synthetic", "--splits", "2"]) == 0
     text = capsys.readouterr().out
     assert "Synthetic demo data" in text
     assert "Hierarchy index" in text
-    for strategy in ("hot", "pairwise_best", "single_best", "perm_p"):
-        assert strategy in text
-    result = hn.open_result(out)
-    assert result.scores.sizes["split"] == 2
 
 
 def test_demo_known_answer_each_layer_splits_over_its_two_copies():
@@ -41,7 +53,7 @@ def test_cli_error_is_one_line_on_stderr(monkeypatch, capsys):
         raise hn.ParameterError("bad value; use a good one")
 
     monkeypatch.setattr("hotneuro.demo.synthetic_systems", broken)
-    assert main(["demo", "--quiet"]) == 2
+    assert main(["demo", "--quiet", "--synthetic"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "hotneuro: error: bad value; use a good one"
 
