@@ -1,4 +1,4 @@
-"""``hotneuro.load``: open a file or URI as a representation through a data source."""
+"""``hotneuro.load``: turn a file, URI or object into a representation through a source."""
 
 from __future__ import annotations
 
@@ -14,17 +14,32 @@ from .representations import validate
 __all__ = ["load"]
 
 
-def load(path_or_uri: str | os.PathLike[str], source: str | None = None,
-         **options: Any) -> xr.DataArray:
-    """Load a representation from a file (or URI) with a data source.
+def _local_path(what: Any) -> str | None:
+    """``what`` as a local file path, or None for URIs and in-memory objects."""
+    if isinstance(what, (str, os.PathLike)):
+        target = os.fspath(what)
+        return None if "://" in str(target) else str(target)
+    return None
+
+
+def _describe(what: Any) -> str:
+    if isinstance(what, (str, os.PathLike)):
+        return repr(os.fspath(what))
+    return f"a {type(what).__module__}.{type(what).__name__} object"
+
+
+def load(path_or_uri: Any, source: str | None = None, **options: Any) -> xr.DataArray:
+    """Load a representation from a file, a URI or an object, with a data source.
 
     Parameters
     ----------
-    path_or_uri : str or path-like
-        What to load.
+    path_or_uri : str, path-like or object
+        What to load: a file, a URI, or an in-memory object a source understands (for
+        example a ``torch.nn.Module`` for the model-activation source of the
+        ``hotneuro-torch`` plugin).
     source : str, optional
         Name of the source (see :func:`hotneuro.list_sources`). Without it, every source
-        is asked in turn whether it can open the file and the first that can is used.
+        is asked in turn whether it can open the input and the first that can is used.
     **options
         Passed to the source's loader (e.g. ``intervals=``, ``stimulus_column=``,
         ``window=`` for NWB).
@@ -38,14 +53,17 @@ def load(path_or_uri: str | os.PathLike[str], source: str | None = None,
     Raises
     ------
     UnknownSourceError
-        Unknown source name, or no source can open the file (the message lists them).
+        Unknown source name, or no source can open the input (the message lists them).
     SourceError
-        The file exists but cannot be read as asked (corrupt, incomplete, bad options).
+        The input exists but cannot be read as asked (corrupt, incomplete, bad options),
+        or a local file does not exist.
     """
-    target = os.fspath(path_or_uri)
+    local = _local_path(path_or_uri)
+    target = local if local is not None else path_or_uri
+    if local is not None and not os.path.exists(local):
+        suffix = f" (source {source!r})" if source else ""
+        raise SourceError(f"No such file: {local!r}{suffix}.")
     if source is None:
-        if "://" not in target and not os.path.exists(target):
-            raise SourceError(f"No such file: {target!r}.")
         for name, (spec, _plugin) in registry().sources.items():
             try:
                 ok = bool(spec.can_open(target))
@@ -57,12 +75,10 @@ def load(path_or_uri: str | os.PathLike[str], source: str | None = None,
         else:
             known = ", ".join(registry().sources) or "none"
             raise UnknownSourceError(
-                f"No data source recognises {target!r}; pass source= explicitly "
-                f"(available: {known})."
+                f"No data source recognises {_describe(path_or_uri)}; pass source= "
+                f"explicitly (available: {known})."
             )
     spec = get_source(source)
-    if "://" not in target and not os.path.exists(target):
-        raise SourceError(f"No such file: {target!r} (source {source!r}).")
     rep = validate(spec.load(target, **options), copy=False)
     rep.attrs["source"] = source
     return rep
