@@ -268,6 +268,8 @@ def _load_netcdf(path: str) -> xr.DataArray:
 
 def _sniffer(fmt: Format):
     def can_open(path: str | os.PathLike[str]) -> bool:
+        if not isinstance(path, (str, os.PathLike)):
+            return False
         if _format_of(path) != fmt or not os.path.isfile(path):
             return False
         if fmt == "npz":
