@@ -83,14 +83,16 @@ __all__ = [
     "list_sources",
     "load",
     "open_result",
+    "plots",
     "representation",
     "save",
+    "study",
     "validate",
 ]
 
 
 #: Submodules reachable as attributes (``hn.datasets.list()``), imported on first use.
-_SUBMODULES = ("datasets", "plugins", "testing")
+_SUBMODULES = ("datasets", "plots", "plugins", "study", "testing")
 
 
 def __getattr__(name: str) -> Any:
