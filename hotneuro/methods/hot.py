@@ -20,11 +20,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from ..errors import EmptyGroupError
-from ..representations import group_level, groups
+from ..provenance import package_versions
 from ..results import HOTResult
 from ..splits import Split, SplitPlan
 from ..transport import HOTFit, Standardizer, fit_hot, reconstruction_scores
+from .systems import System, kept_positions
 
 __all__ = ["METADATA", "STRATEGIES", "compare_hot"]
 
@@ -68,30 +68,6 @@ METADATA: dict[str, Any] = {
 
 
 @dataclass(frozen=True)
-class _System:
-    """One system's raw values split into groups (positions along ``unit``)."""
-
-    name: str
-    level: str
-    labels: list[str]
-    positions: list[np.ndarray]
-    unit_ids: np.ndarray
-    values: np.ndarray  # (stimuli, units), float64
-
-    @classmethod
-    def from_representation(cls, rep: xr.DataArray, default_name: str) -> _System:
-        grouped = groups(rep)
-        return cls(
-            name=str(rep.attrs.get("system", default_name)),
-            level=group_level(rep),
-            labels=[str(g) for g in grouped],
-            positions=list(grouped.values()),
-            unit_ids=rep["unit"].values,
-            values=np.asarray(rep.values, dtype=np.float64),
-        )
-
-
-@dataclass(frozen=True)
 class _Fitted:
     """A HOT fit on some stimuli, with what is needed to score held-out stimuli."""
 
@@ -102,7 +78,7 @@ class _Fitted:
     kept_y: list[np.ndarray]
 
 
-def _rows(system: _System, rows: np.ndarray) -> np.ndarray:
+def _rows(system: System, rows: np.ndarray) -> np.ndarray:
     """The system's values on ``rows`` (no copy when ``rows`` is every stimulus in order)."""
     if rows.size == system.values.shape[0] and np.array_equal(rows, np.arange(rows.size)):
         return system.values
@@ -115,27 +91,12 @@ def _blocks(values: np.ndarray, standardizer: Standardizer, kept: list[np.ndarra
     return [standardizer.transform(values, k) for k in kept]
 
 
-def _kept_positions(system: _System, standardizer: Standardizer, side: str
-                    ) -> list[np.ndarray]:
-    kept = []
-    for label, pos in zip(system.labels, system.positions, strict=True):
-        keep = pos[~standardizer.constant[pos]]
-        if keep.size == 0:
-            raise EmptyGroupError(
-                f"Every unit of {side} {system.level} {label!r} (system {system.name!r}) is "
-                "constant on the fitting stimuli, so it has no correlations; drop that "
-                f"{system.level}, or use more or other stimuli."
-            )
-        kept.append(keep)
-    return kept
-
-
-def _fit(x: _System, y: _System, rows: np.ndarray, n_jobs: int | None, progress: bool,
+def _fit(x: System, y: System, rows: np.ndarray, n_jobs: int | None, progress: bool,
          description: str) -> _Fitted:
     xf, yf = _rows(x, rows), _rows(y, rows)
     sx, sy = Standardizer.fit(xf), Standardizer.fit(yf)
-    kept_x = _kept_positions(x, sx, "source")
-    kept_y = _kept_positions(y, sy, "target")
+    kept_x = kept_positions(x, sx, "source")
+    kept_y = kept_positions(y, sy, "target")
     fit = fit_hot(_blocks(xf, sx, kept_x), _blocks(yf, sy, kept_y),
                   n_jobs=n_jobs, progress=progress, description=description)
     return _Fitted(fit, sx, sy, kept_x, kept_y)
@@ -174,7 +135,7 @@ def _reported(fit: HOTFit, rule: str) -> tuple[np.ndarray, float]:
     return coupling, float(np.sum(coupling * fit.inner))
 
 
-def _score_split(x: _System, y: _System, split: Split, n_jobs: int | None, progress: bool,
+def _score_split(x: System, y: System, split: Split, n_jobs: int | None, progress: bool,
                  index: int) -> tuple[_Fitted, dict[str, np.ndarray]]:
     fitted = _fit(x, y, split.fit, n_jobs, progress, f"split {index + 1}")
     ex = _blocks(_rows(x, split.eval), fitted.standardizer_x, fitted.kept_x)
@@ -227,8 +188,8 @@ def compare_hot(
     """
     if rule not in COUPLING_RULES:
         raise ValueError(f"rule must be one of {COUPLING_RULES}, got {rule!r}")
-    x = _System.from_representation(source, "source")
-    y = _System.from_representation(target, "target")
+    x = System.from_representation(source, "source")
+    y = System.from_representation(target, "target")
     split_fits: list[_Fitted] = []
     split_scores: list[dict[str, np.ndarray]] = []
     for k, split in enumerate(split_plan.splits):
@@ -253,7 +214,7 @@ def compare_hot(
         seed=-1 if seed is None else int(seed),
         split_protocol=split_plan.protocol,
         parameters=json.dumps(parameters or {}, default=str),
-        versions=json.dumps(_versions()),
+        versions=json.dumps(package_versions()),
         dropped_source_units=json.dumps(dropped_x.tolist()),
         dropped_target_units=json.dumps(dropped_y.tolist()),
         dropped_in_splits=json.dumps(_split_drops(x, y, main, split_fits)),
@@ -261,7 +222,7 @@ def compare_hot(
     return HOTResult(ds)
 
 
-def _split_drops(x: _System, y: _System, main: _Fitted, fits: list[_Fitted]
+def _split_drops(x: System, y: System, main: _Fitted, fits: list[_Fitted]
                  ) -> dict[str, list[Any]]:
     """Units constant on some split's fitting stimuli but not on the reported fit's."""
     sx = np.zeros(x.unit_ids.size, bool)
@@ -274,7 +235,7 @@ def _split_drops(x: _System, y: _System, main: _Fitted, fits: list[_Fitted]
     return {"source": x.unit_ids[sx].tolist(), "target": y.unit_ids[sy].tolist()}
 
 
-def _dataset(x: _System, y: _System, main: _Fitted, stimuli: np.ndarray,
+def _dataset(x: System, y: System, main: _Fitted, stimuli: np.ndarray,
              split_plan: SplitPlan, split_fits: list[_Fitted],
              split_scores: list[dict[str, np.ndarray]], rule: str) -> xr.Dataset:
     sdim, tdim = f"source_{x.level}", f"target_{y.level}"
@@ -341,15 +302,3 @@ def _dataset(x: _System, y: _System, main: _Fitted, stimuli: np.ndarray,
             "held-out reconstruction score: mean over source groups of the mean unit "
             "Pearson correlation")
     return ds
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import PackageNotFoundError, version
-
-    out = {}
-    for pkg in ("hotneuro", "numpy", "scipy", "pot", "xarray"):
-        try:
-            out[pkg] = version(pkg)
-        except PackageNotFoundError:
-            out[pkg] = "unknown"
-    return out
