@@ -68,7 +68,9 @@ def hotneuro_register_methods(register: Callable[[Method], None]) -> None:
         Call ``register(Method(...))`` once per method. A method's ``compare`` receives
         two validated representations on the same stimuli, in the same order, and the
         keywords ``split_plan`` (:class:`hotneuro.splits.SplitPlan`), ``seed``,
-        ``n_jobs``, ``progress`` and ``parameters``; it returns a
+        ``n_jobs``, ``progress``, ``parameters`` and ``options`` (the method's own
+        keyword options given to :func:`hotneuro.compare`; reject unknown ones with
+        :class:`hotneuro.ParameterError`); it returns a
         :class:`hotneuro.results.ComparisonResult`. Its ``metadata`` declares
         ``higher_is_similar``, ``symmetric``, ``metric``, ``invariances`` and
         ``reference``. Names must be unique across all installed plugins.

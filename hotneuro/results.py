@@ -29,7 +29,8 @@ from scipy import sparse
 
 from .errors import HotneuroError, ParameterError
 
-__all__ = ["ComparisonResult", "HOTResult", "open_result"]
+__all__ = ["ComparisonResult", "ComparisonSet", "HOTResult", "PairwiseResult",
+           "open_result"]
 
 _NETCDF_ENGINE = "h5netcdf"
 
@@ -279,6 +280,14 @@ class HOTResult(ComparisonResult):
             (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=shape
         )
 
+    @property
+    def best_target(self) -> xr.DataArray:
+        """The target group that receives most of each source group's mass (argmax of P)."""
+        idx = self.coupling.values.argmax(axis=1)
+        return xr.DataArray(np.asarray(self.target_groups)[idx], dims=self.source_dim,
+                            coords={self.source_dim: self.coupling[self.source_dim]},
+                            name="best_target")
+
     # -- region-by-layer helpers ----------------------------------------------------
     def _row_distribution(self) -> xr.DataArray:
         return self.coupling * self.coupling.sizes[self.source_dim]
@@ -336,8 +345,85 @@ class HOTResult(ComparisonResult):
         return base + line + ("" if np.isnan(hi) else f"; hierarchy index={hi:.3f}")
 
 
+class PairwiseResult(ComparisonResult):
+    """Result of a group-pair measure (CKA, RSA, Procrustes, ...) over all group pairs.
+
+    ``matrix`` holds the measure's own values (see ``higher_is_similar``);
+    ``similarity_matrix`` the same as similarities; ``best_target``/``best_source`` the
+    greedy best match of every group (the usual practice); ``distance`` and
+    ``similarity`` the mean over source groups at their best match.
+    """
+
+    result_type = "pairwise"
+
+    @property
+    def higher_is_similar(self) -> bool:
+        """Whether larger values of :attr:`matrix` mean more similar."""
+        return bool(self.matrix.attrs.get("higher_is_similar", 1))
+
+    @property
+    def best_target(self) -> xr.DataArray:
+        """The closest target group of each source group (by :attr:`matrix`)."""
+        return self.dataset["best_target"]
+
+    @property
+    def best_source(self) -> xr.DataArray:
+        """The closest source group of each target group (by :attr:`matrix`)."""
+        return self.dataset["best_source"]
+
+    def __repr__(self) -> str:
+        pairs = ", ".join(f"{s}->{t}" for s, t in zip(
+            self.source_groups, self.best_target.values, strict=True))
+        if len(pairs) > 70:
+            pairs = pairs[:67] + "..."
+        return super().__repr__() + f"\n  best matches: {pairs}"
+
+
+class ComparisonSet(dict):
+    """Results of several methods on the same pair of systems, keyed by method name.
+
+    Returned by ``hotneuro.compare(a, b, method=["hot", "cka", ...])``; it is a plain
+    ``dict`` of results with a tidy summary table.
+    """
+
+    def table(self) -> xr.Dataset:
+        """One row per method: global distance, similarity, held-out score, best matches.
+
+        Returns
+        -------
+        xarray.Dataset
+            Dim ``measure`` (the method names; not ``method``, which ``.sel`` reserves);
+            variables ``distance``, ``similarity``, ``score`` and
+            ``score_std`` (NaN without held-out evaluation), ``higher_is_similar``, and
+            ``best_target`` (``measure`` x source group): each method's choice of target
+            group for every source group (HOT: the largest entry of its coupling row).
+        """
+        names = list(self)
+        first = next(iter(self.values()))
+
+        def nan_if_none(v: float | None) -> float:
+            return float("nan") if v is None else float(v)
+
+        best = np.stack([np.asarray(r.best_target.values) for r in self.values()])
+        higher = [bool(getattr(r, "higher_is_similar", False)) for r in self.values()]
+        return xr.Dataset(
+            {
+                "distance": ("measure", [r.distance for r in self.values()]),
+                "similarity": ("measure", [r.similarity for r in self.values()]),
+                "score": ("measure", [nan_if_none(r.score) for r in self.values()]),
+                "score_std": ("measure", [nan_if_none(r.score_std) for r in self.values()]),
+                "higher_is_similar": ("measure", higher),
+                "best_target": (("measure", first.source_dim), best),
+            },
+            coords={"measure": names, first.source_dim: first.source_groups},
+        )
+
+    def __repr__(self) -> str:
+        return f"<ComparisonSet of {len(self)} methods: {', '.join(self)}>"
+
+
 _RESULT_TYPES: dict[str, type[ComparisonResult]] = {
-    cls.result_type: cls for cls in (ComparisonResult, HOTResult)
+    cls.result_type: cls for cls in (ComparisonResult, HOTResult, PairwiseResult)
 }
 
 

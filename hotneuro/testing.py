@@ -128,14 +128,16 @@ def check_source(source: Source, path: str | os.PathLike[str], **options: Any) -
     return rep
 
 
-def check_method(method: Method, *, seed: int = 0) -> None:
+def check_method(method: Method, *, seed: int = 0, options: dict[str, Any] | None = None
+                 ) -> None:
     """Check that a comparison method follows the contract, on small random networks.
 
     Checks: name, description and every metadata key; the result's ``matrix`` is labeled
     with ``source_<level>`` x ``target_<level>`` and the groups in order; distance and
     similarity are finite; an identical pair scores at least as close as a different
     pair (and distance 0 when the method declares itself a metric); swapping the
-    systems keeps the distance when the method declares itself symmetric; the same seed
+    systems transposes the matrix (and keeps a coupling method's distance) when the
+    method declares itself symmetric; the same seed
     gives identical results; inputs are not modified; the result survives netCDF.
     """
     from .results import open_result
@@ -155,7 +157,8 @@ def check_method(method: Method, *, seed: int = 0) -> None:
     def run(x: xr.DataArray, y: xr.DataArray) -> Any:
         plan = plan_splits(x["stimulus"].values, seed=seed)
         return method.compare(x, y, split_plan=plan, seed=seed, n_jobs=1, progress=False,
-                              parameters={"method": method.name})
+                              parameters={"method": method.name},
+                              options=dict(options or {}))
 
     result = run(a, b)
     xr.testing.assert_identical(a, a_before)
@@ -177,7 +180,11 @@ def check_method(method: Method, *, seed: int = 0) -> None:
               f"{same.distance}")
     if method.metadata.get("symmetric"):
         swapped = run(b, a)
-        if not np.isclose(swapped.distance, result.distance, rtol=0, atol=1e-9):
+        if not np.allclose(swapped.matrix.values, result.matrix.values.T, rtol=0, atol=1e-9):
+            _fail(f"method {method.name!r} declares itself symmetric but its matrix for "
+                  "(B, A) is not the transpose of its matrix for (A, B)")
+        if "coupling" in result.dataset and not np.isclose(
+                swapped.distance, result.distance, rtol=0, atol=1e-9):
             _fail(f"method {method.name!r} declares itself symmetric but d(A, B) = "
                   f"{result.distance} and d(B, A) = {swapped.distance}")
     repeat = run(a, b)

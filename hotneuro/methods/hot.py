@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from ..errors import ParameterError
 from ..provenance import package_versions
 from ..results import HOTResult
 from ..splits import Split, SplitPlan
@@ -63,6 +64,8 @@ METADATA: dict[str, Any] = {
     "metric": False,
     "invariances": ["unit permutation within groups", "group permutation",
                     "per-unit affine scaling"],
+    "needs_fit_split": False,
+    "options": {},
     "reference": "Shah & Khosla (2025), arXiv:2510.01706",
 }
 
@@ -155,6 +158,7 @@ def compare_hot(
     n_jobs: int | None = None,
     progress: bool = False,
     parameters: dict[str, Any] | None = None,
+    options: dict[str, Any] | None = None,
     rule: str = "hot",
 ) -> HOTResult:
     """Fit HOT between two aligned, validated 2-D representations.
@@ -188,6 +192,10 @@ def compare_hot(
     """
     if rule not in COUPLING_RULES:
         raise ValueError(f"rule must be one of {COUPLING_RULES}, got {rule!r}")
+    if options:
+        raise ParameterError(
+            f"Method {rule!r} takes no options; got {', '.join(sorted(options))}."
+        )
     x = System.from_representation(source, "source")
     y = System.from_representation(target, "target")
     split_fits: list[_Fitted] = []

@@ -22,3 +22,7 @@ def hotneuro_register_methods(register: Callable[[Method], None]) -> None:
                        ("single_best", hot.SINGLE_BEST_METADATA)):
         register(Method(name=rule, compare=partial(hot.compare_hot, rule=rule),
                         description=meta["description"], metadata=meta))
+    from . import cka
+
+    register(Method(name="cka", compare=cka.compare_cka,
+                    description=cka.METADATA["description"], metadata=cka.METADATA))

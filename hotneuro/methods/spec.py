@@ -23,7 +23,8 @@ class Method:
     name : str
         Unique name, used as ``hotneuro.compare(a, b, method=name)``.
     compare : callable
-        ``compare(source, target, *, split_plan, seed, n_jobs, progress, parameters)``
+        ``compare(source, target, *, split_plan, seed, n_jobs, progress, parameters,
+        options)``
         returning a :class:`hotneuro.results.ComparisonResult`; ``source`` and ``target``
         are validated representations on the same stimuli in the same order.
     description : str
