@@ -4,6 +4,6 @@ Each family module exposes a ``compare_<name>`` function and a ``METADATA`` dict
 :mod:`hotneuro.methods.plugin` registers them through the plugin hooks.
 """
 
-from .spec import METADATA_KEYS, Method
+from .spec import INVARIANCES, METADATA_KEYS, Method
 
-__all__ = ["METADATA_KEYS", "Method"]
+__all__ = ["INVARIANCES", "METADATA_KEYS", "Method"]

@@ -25,8 +25,9 @@ import numpy as np
 
 from ..errors import ParameterError
 from .pairwise import PairwiseMeasure, compare_pairwise
+from .spec import Method
 
-__all__ = ["METADATA", "compare_cka"]
+__all__ = ["METADATA", "compare_cka", "methods"]
 
 METADATA: dict[str, Any] = {
     "description": "Linear centered kernel alignment between every group pair; "
@@ -110,3 +111,9 @@ def compare_cka(source, target, *, options: dict[str, Any] | None = None, **kwar
     return compare_pairwise(source, target, measure=measure, method="cka",
                             **{**kwargs, "parameters": {**kwargs["parameters"],
                                                         "debiased": debiased}})
+
+
+def methods() -> list[Method]:
+    """Linear CKA as a registered method (``debiased=`` option)."""
+    return [Method(name="cka", compare=compare_cka, description=METADATA["description"],
+                   metadata=METADATA)]

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -25,9 +26,10 @@ from ..provenance import package_versions
 from ..results import HOTResult
 from ..splits import Split, SplitPlan
 from ..transport import HOTFit, Standardizer, fit_hot, reconstruction_scores
+from .spec import Method
 from .systems import System, kept_positions
 
-__all__ = ["METADATA", "STRATEGIES", "compare_hot"]
+__all__ = ["METADATA", "STRATEGIES", "compare_hot", "methods"]
 
 #: Reconstruction strategies scored on every split: HOT itself and the paper's controls.
 STRATEGIES: tuple[str, ...] = ("hot", "pairwise_best", "single_best", "perm_p")
@@ -41,7 +43,9 @@ PAIRWISE_BEST_METADATA: dict[str, Any] = {
     "higher_is_similar": False,
     "symmetric": False,
     "metric": False,
-    "invariances": ["unit permutation within groups", "per-unit affine scaling"],
+    "invariances": ["permutation", "translation", "per-unit affine scaling"],
+    "needs_fit_split": False,
+    "options": {},
     "reference": "Shah & Khosla (2025), arXiv:2510.01706 (control); Khosla & Williams "
                  "(2023) soft matching",
 }
@@ -52,7 +56,9 @@ SINGLE_BEST_METADATA: dict[str, Any] = {
     "higher_is_similar": False,
     "symmetric": False,
     "metric": False,
-    "invariances": ["unit permutation within groups", "per-unit affine scaling"],
+    "invariances": ["permutation", "translation", "per-unit affine scaling"],
+    "needs_fit_split": False,
+    "options": {},
     "reference": "Shah & Khosla (2025), arXiv:2510.01706 (control)",
 }
 
@@ -62,8 +68,7 @@ METADATA: dict[str, Any] = {
     "higher_is_similar": False,
     "symmetric": True,
     "metric": False,
-    "invariances": ["unit permutation within groups", "group permutation",
-                    "per-unit affine scaling"],
+    "invariances": ["permutation", "translation", "per-unit affine scaling"],
     "needs_fit_split": False,
     "options": {},
     "reference": "Shah & Khosla (2025), arXiv:2510.01706",
@@ -310,3 +315,14 @@ def _dataset(x: System, y: System, main: _Fitted, stimuli: np.ndarray,
             "held-out reconstruction score: mean over source groups of the mean unit "
             "Pearson correlation")
     return ds
+
+
+def methods() -> list[Method]:
+    """HOT and its two deterministic controls, as registered methods."""
+    out = [Method(name="hot", compare=compare_hot, description=METADATA["description"],
+                  metadata=METADATA)]
+    for rule, meta in (("pairwise_best", PAIRWISE_BEST_METADATA),
+                       ("single_best", SINGLE_BEST_METADATA)):
+        out.append(Method(name=rule, compare=partial(compare_hot, rule=rule),
+                          description=meta["description"], metadata=meta))
+    return out

@@ -1,28 +1,44 @@
-"""hotneuro's built-in comparison methods, registered as an ordinary plugin."""
+"""hotneuro's built-in comparison methods, registered as an ordinary plugin.
+
+Each method family module exposes ``methods() -> list[Method]``.
+"""
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable
+from importlib import import_module
 
+from ..errors import PluginWarning
 from ..hookspecs import hookimpl
 from .spec import Method
 
-__all__ = ["hotneuro_register_methods"]
+__all__ = ["BUILTIN_METHOD_MODULES", "hotneuro_register_methods"]
+
+#: Method family modules, registered in this order.
+BUILTIN_METHOD_MODULES: tuple[str, ...] = (
+    "hotneuro.methods.hot",
+    "hotneuro.methods.cka",
+    "hotneuro.methods.rsa",
+    "hotneuro.methods.procrustes",
+    "hotneuro.methods.cca",
+    "hotneuro.methods.predictivity",
+    "hotneuro.methods.matching",
+)
 
 
 @hookimpl
 def hotneuro_register_methods(register: Callable[[Method], None]) -> None:
-    from functools import partial
-
-    from . import hot
-
-    register(Method(name="hot", compare=hot.compare_hot,
-                    description=hot.METADATA["description"], metadata=hot.METADATA))
-    for rule, meta in (("pairwise_best", hot.PAIRWISE_BEST_METADATA),
-                       ("single_best", hot.SINGLE_BEST_METADATA)):
-        register(Method(name=rule, compare=partial(hot.compare_hot, rule=rule),
-                        description=meta["description"], metadata=meta))
-    from . import cka
-
-    register(Method(name="cka", compare=cka.compare_cka,
-                    description=cka.METADATA["description"], metadata=cka.METADATA))
+    for module in BUILTIN_METHOD_MODULES:
+        try:
+            found = import_module(module).methods()
+        except Exception as exc:  # one broken family must not hide the others
+            warnings.warn(
+                f"hotneuro's built-in method module {module} failed to load and is "
+                f"skipped: {type(exc).__name__}: {exc}. Reinstall hotneuro.",
+                PluginWarning,
+                stacklevel=2,
+            )
+            continue
+        for method in found:
+            register(method)

@@ -6,11 +6,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["METADATA_KEYS", "Method"]
+__all__ = ["INVARIANCES", "METADATA_KEYS", "Method"]
 
 #: Keys every method's metadata declares.
 METADATA_KEYS: tuple[str, ...] = (
-    "higher_is_similar", "symmetric", "metric", "invariances", "reference",
+    "higher_is_similar", "symmetric", "metric", "invariances", "needs_fit_split", "options",
+    "reference",
+)
+#: Invariance names methods declare (and the conformance tests check by transforming input).
+INVARIANCES: tuple[str, ...] = (
+    "permutation", "orthogonal", "isotropic scaling", "invertible linear", "translation",
+    "per-unit affine scaling",
 )
 
 
