@@ -128,14 +128,19 @@ class ComparisonResult:
         """Mean held-out score of the method over splits; None without evaluation."""
         if self.scores is None:
             return None
-        return float(self.scores.sel(strategy=self.method).mean("split"))
+        return float(self.scores.sel(strategy=self._score_strategy).mean("split"))
+
+    @property
+    def _score_strategy(self) -> str:
+        """The row of ``scores`` that is this method's own score."""
+        return str(self.attrs.get("score_strategy", self.method))
 
     @property
     def score_std(self) -> float | None:
         """Standard deviation (ddof=1) of the held-out score over splits (0 for one split)."""
         if self.scores is None:
             return None
-        values = self.scores.sel(strategy=self.method).values
+        values = self.scores.sel(strategy=self._score_strategy).values
         return float(values.std(ddof=1)) if values.size > 1 else 0.0
 
     def score_table(self) -> xr.DataArray:

@@ -62,6 +62,19 @@ SINGLE_BEST_METADATA: dict[str, Any] = {
     "reference": "Shah & Khosla (2025), arXiv:2510.01706 (control)",
 }
 
+HOT_R_METADATA: dict[str, Any] = {
+    "description": "HOT+R: HOT whose inner problems also fit an orthogonal rotation of "
+                   "the target's units (alternating Procrustes and exact OT), for "
+                   "representations without privileged axes.",
+    "higher_is_similar": False,
+    "symmetric": False,
+    "metric": False,
+    "invariances": ["permutation", "translation", "per-unit affine scaling"],
+    "needs_fit_split": False,
+    "options": {},
+    "reference": "Shah & Khosla (2025), arXiv:2510.01706 (HOT+R)",
+}
+
 METADATA: dict[str, Any] = {
     "description": "Hierarchical Optimal Transport: a soft global group-to-group coupling "
                    "over exact unit-level soft matchings (Shah & Khosla 2025).",
@@ -100,13 +113,14 @@ def _blocks(values: np.ndarray, standardizer: Standardizer, kept: list[np.ndarra
 
 
 def _fit(x: System, y: System, rows: np.ndarray, n_jobs: int | None, progress: bool,
-         description: str) -> _Fitted:
+         description: str, rotation: bool) -> _Fitted:
     xf, yf = _rows(x, rows), _rows(y, rows)
     sx, sy = Standardizer.fit(xf), Standardizer.fit(yf)
     kept_x = kept_positions(x, sx, "source")
     kept_y = kept_positions(y, sy, "target")
     fit = fit_hot(_blocks(xf, sx, kept_x), _blocks(yf, sy, kept_y),
-                  n_jobs=n_jobs, progress=progress, description=description)
+                  n_jobs=n_jobs, progress=progress, description=description,
+                  rotation=rotation)
     return _Fitted(fit, sx, sy, kept_x, kept_y)
 
 
@@ -144,13 +158,14 @@ def _reported(fit: HOTFit, rule: str) -> tuple[np.ndarray, float]:
 
 
 def _score_split(x: System, y: System, split: Split, n_jobs: int | None, progress: bool,
-                 index: int) -> tuple[_Fitted, dict[str, np.ndarray]]:
-    fitted = _fit(x, y, split.fit, n_jobs, progress, f"split {index + 1}")
+                 index: int, rotation: bool) -> tuple[_Fitted, dict[str, np.ndarray]]:
+    fitted = _fit(x, y, split.fit, n_jobs, progress, f"split {index + 1}", rotation)
     ex = _blocks(_rows(x, split.eval), fitted.standardizer_x, fitted.kept_x)
     ey = _blocks(_rows(y, split.eval), fitted.standardizer_y, fitted.kept_y)
     rng = np.random.default_rng(split.seed.spawn(1)[0])
     weights = _strategy_weights(fitted.fit, rng)
-    return fitted, {s: reconstruction_scores(ex, ey, fitted.fit.plans, weights[s])
+    return fitted, {s: reconstruction_scores(ex, ey, fitted.fit.plans, weights[s],
+                                             fitted.fit.rotations)
                     for s in STRATEGIES}
 
 
@@ -165,6 +180,7 @@ def compare_hot(
     parameters: dict[str, Any] | None = None,
     options: dict[str, Any] | None = None,
     rule: str = "hot",
+    rotation: bool = False,
 ) -> HOTResult:
     """Fit HOT between two aligned, validated 2-D representations.
 
@@ -190,6 +206,10 @@ def compare_hot(
         ``split_coupling``, ``score``): HOT's plan ``P``; each source group's cheapest
         target group; or each source group's largest entry of ``P``. The inner plans,
         ``matrix`` and the scores of every strategy are the same for all three.
+    rotation : bool
+        HOT+R (``method="hot_r"``): every inner problem is solved up to an orthogonal
+        rotation of the target group's units, alternating Procrustes and exact OT
+        (:mod:`hotneuro.transport.rotation`); held-out reconstruction uses the rotations.
 
     Returns
     -------
@@ -206,20 +226,23 @@ def compare_hot(
     split_fits: list[_Fitted] = []
     split_scores: list[dict[str, np.ndarray]] = []
     for k, split in enumerate(split_plan.splits):
-        fitted, scores = _score_split(x, y, split, n_jobs, progress, k)
+        fitted, scores = _score_split(x, y, split, n_jobs, progress, k, rotation)
         split_fits.append(fitted)
         split_scores.append(scores)
     if split_plan.protocol == "explicit":
         main = split_fits[0]
     else:
-        main = _fit(x, y, split_plan.main_fit, n_jobs, progress, "HOT inner plans")
+        main = _fit(x, y, split_plan.main_fit, n_jobs, progress, "HOT inner plans",
+                    rotation)
     ds = _dataset(x, y, main, source["stimulus"].values, split_plan, split_fits,
                   split_scores, rule)
     dropped_x = x.unit_ids[main.standardizer_x.constant]
     dropped_y = y.unit_ids[main.standardizer_y.constant]
     ds.attrs.update(
         result_type=HOTResult.result_type,
-        method=rule,
+        method="hot_r" if rotation and rule == "hot" else rule,
+        score_strategy=rule,
+        rotation=int(rotation),
         source_system=x.name,
         target_system=y.name,
         source_level=x.level,
@@ -320,7 +343,9 @@ def _dataset(x: System, y: System, main: _Fitted, stimuli: np.ndarray,
 def methods() -> list[Method]:
     """HOT and its two deterministic controls, as registered methods."""
     out = [Method(name="hot", compare=compare_hot, description=METADATA["description"],
-                  metadata=METADATA)]
+                  metadata=METADATA),
+           Method(name="hot_r", compare=partial(compare_hot, rotation=True),
+                  description=HOT_R_METADATA["description"], metadata=HOT_R_METADATA)]
     for rule, meta in (("pairwise_best", PAIRWISE_BEST_METADATA),
                        ("single_best", SINGLE_BEST_METADATA)):
         out.append(Method(name=rule, compare=partial(compare_hot, rule=rule),

@@ -103,7 +103,9 @@ def save(rep: xr.DataArray, path: str | os.PathLike[str], format: Format | None 
     if fmt == "netcdf":
         out = rep.copy()
         # The exact attrs travel as JSON; plain ones are repeated for other netCDF readers.
-        plain = {k: v for k, v in rep.attrs.items() if isinstance(v, (str, int, float))}
+        # (str() turns str subclasses, such as torch's version string, into plain str.)
+        plain = {k: str(v) if isinstance(v, str) else v for k, v in rep.attrs.items()
+                 if isinstance(v, (str, int, float))}
         out.attrs = {**plain, _MARKER: 1, "attrs_json": json.dumps(rep.attrs)}
         out.name = out.name or "responses"
         out.to_netcdf(path, engine="h5netcdf")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .exact import SparsePlan, exact_plan
+from .rotation import rotated_plan
 
 __all__ = ["HOTFit", "correlation_cost", "fit_hot", "resolve_n_jobs"]
 
@@ -33,12 +34,16 @@ class HOTFit:
         ``<c, P>``.
     plans : list of list of SparsePlan
         ``plans[l][m]`` is the inner plan ``Q_lm``.
+    rotations : list of list of ndarray, or None
+        HOT+R only: ``rotations[l][m]`` is the orthogonal map ``R_lm`` of target group
+        ``m``'s unit space applied before matching it with source group ``l``.
     """
 
     inner: np.ndarray
     coupling: np.ndarray
     distance: float
     plans: list[list[SparsePlan]]
+    rotations: list[list[np.ndarray]] | None = None
 
 
 def correlation_cost(zx: np.ndarray, zy: np.ndarray) -> np.ndarray:
@@ -66,6 +71,7 @@ def fit_hot(
     n_jobs: int | None = None,
     progress: bool = False,
     description: str = "HOT inner plans",
+    rotation: bool = False,
 ) -> HOTFit:
     """Fit HOT between two systems given as standardized blocks.
 
@@ -78,6 +84,9 @@ def fit_hot(
         Default: all available cores.
     progress : bool
         Show a progress bar over the group pairs.
+    rotation : bool
+        HOT+R: solve every inner problem up to an orthogonal rotation of the target
+        group's units (:func:`hotneuro.transport.rotation.rotated_plan`).
 
     Returns
     -------
@@ -86,9 +95,12 @@ def fit_hot(
     L, M = len(source), len(target)
     pairs = [(l, m) for l in range(L) for m in range(M)]
 
-    def solve(pair: tuple[int, int]) -> SparsePlan:
+    def solve(pair: tuple[int, int]) -> tuple[SparsePlan, np.ndarray | None]:
         l, m = pair
-        return exact_plan(correlation_cost(source[l], target[m]))
+        if rotation:
+            solved = rotated_plan(source[l], target[m])
+            return solved.plan, solved.rotation
+        return exact_plan(correlation_cost(source[l], target[m])), None
 
     workers = min(resolve_n_jobs(n_jobs), len(pairs))
     bar = None
@@ -118,8 +130,11 @@ def fit_hot(
     finally:
         if bar is not None:
             bar.close()
-    plans = [results[l * M:(l + 1) * M] for l in range(L)]
+    plans = [[plan for plan, _ in results[l * M:(l + 1) * M]] for l in range(L)]
+    rotations = ([[r for _, r in results[l * M:(l + 1) * M]] for l in range(L)]
+                 if rotation else None)
     inner = np.array([[p.value for p in row] for row in plans], dtype=np.float64)
     outer = exact_plan(inner)
     coupling = outer.to_dense()
-    return HOTFit(inner=inner, coupling=coupling, distance=outer.value, plans=plans)
+    return HOTFit(inner=inner, coupling=coupling, distance=outer.value, plans=plans,
+                  rotations=rotations)

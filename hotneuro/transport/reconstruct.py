@@ -32,6 +32,7 @@ def reconstruction_scores(
     target_eval: Sequence[np.ndarray],
     plans: Sequence[Sequence[SparsePlan]],
     weights: np.ndarray,
+    rotations: Sequence[Sequence[np.ndarray]] | None = None,
 ) -> np.ndarray:
     """Score each source group by how well the target rebuilds it on held-out stimuli.
 
@@ -46,6 +47,9 @@ def reconstruction_scores(
         ``plans[l][m]`` is ``Q_lm``.
     weights : ndarray of shape (L, M)
         Row-stochastic group weights: ``L * P`` for HOT, one-hot rows for the controls.
+    rotations : nested sequence of ndarray, optional
+        HOT+R: target group ``m`` enters source group ``l``'s reconstruction as
+        ``Zy_m(E) R_lm``.
 
     Returns
     -------
@@ -59,6 +63,7 @@ def reconstruction_scores(
         for m in np.flatnonzero(weights[l]):
             q = plans[l][m]
             mix = sparse.csr_array((q.weights * n_l, (q.rows, q.cols)), shape=q.shape)
-            xhat += weights[l, m] * (mix @ target_eval[m].T).T
+            y = target_eval[m] if rotations is None else target_eval[m] @ rotations[l][m]
+            xhat += weights[l, m] * (mix @ y.T).T
         scores[l] = unit_correlations(x, xhat).mean()
     return scores
