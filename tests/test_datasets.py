@@ -11,9 +11,12 @@ import pytest
 import hotneuro as hn
 
 
-def test_catalog_lists_both_datasets_with_provenance():
+def test_catalog_lists_every_dataset_with_provenance():
     entries = {d["name"]: d for d in hn.datasets.list()}
-    assert set(entries) == {"A2929-200711", "haxby2001-slice"}
+    assert set(entries) == {"A2929-200711", "haxby2001-slice", "efficientnet-lite0-images",
+                            "efficientnet-lite1-images", "efficientnet-lite2-images",
+                            "minilm-l6-sentences", "minilm-l3-sentences",
+                            "simulated-ventral-stream"}
     for d in entries.values():
         assert d["licence"] and d["citation"] and d["views"]
     assert "CC BY-SA 3.0" in entries["haxby2001-slice"]["licence"]
