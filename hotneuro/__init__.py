@@ -39,6 +39,7 @@ _LAZY = {
     "validate": "hotneuro.representations",
     "align": "hotneuro.representations",
     "compare": "hotneuro.comparison",
+    "compare_sequences": "hotneuro.multilevel",
     "open_result": "hotneuro.results",
     "ComparisonResult": "hotneuro.results",
     "HOTResult": "hotneuro.results",
@@ -51,6 +52,7 @@ _LAZY = {
 if TYPE_CHECKING:  # pragma: no cover
     from .comparison import compare
     from .loading import load
+    from .multilevel import compare_sequences
     from .plugins import list_methods, list_sources
     from .representations import align, representation, validate
     from .results import ComparisonResult, HOTResult, open_result
@@ -78,6 +80,7 @@ __all__ = [
     "__version__",
     "align",
     "compare",
+    "compare_sequences",
     "datasets",
     "list_methods",
     "list_sources",

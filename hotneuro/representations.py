@@ -286,7 +286,8 @@ def validate(rep: xr.DataArray, *, copy: bool = True) -> xr.DataArray:
         s, u = bad[0][0], bad[0][1]
         raise NonFiniteError(
             f"{bad.shape[0]} value(s) are NaN or infinite, first at stimulus "
-            f"{out['stimulus'].values[s]!r}, unit {out['unit'].values[u]!r}. Remove or "
+            f"{out['stimulus'].values[s].item()!r}, unit {out['unit'].values[u].item()!r}. "
+            "Remove or "
             "impute them (e.g. drop those units or stimuli) before comparing."
         )
     return out

@@ -29,8 +29,8 @@ from scipy import sparse
 
 from .errors import HotneuroError, ParameterError
 
-__all__ = ["ComparisonResult", "ComparisonSet", "HOTResult", "PairwiseResult",
-           "open_result"]
+__all__ = ["ComparisonResult", "ComparisonSet", "HOTResult", "MultilevelResult",
+           "PairwiseResult", "open_result"]
 
 _NETCDF_ENGINE = "h5netcdf"
 
@@ -384,6 +384,43 @@ class PairwiseResult(ComparisonResult):
         return super().__repr__() + f"\n  best matches: {pairs}"
 
 
+class MultilevelResult(ComparisonResult):
+    """Three-level HOT: a coupling between two sequences of systems (checkpoints,
+    subjects), over their pairwise HOT distances.
+
+    Build one with :func:`hotneuro.compare_sequences`.
+    """
+
+    result_type = "multilevel"
+
+    def __init__(self, dataset: xr.Dataset,
+                 pairs: dict[tuple[str, str], ComparisonResult] | None = None) -> None:
+        super().__init__(dataset)
+        self._pairs = pairs or {}
+
+    @property
+    def coupling(self) -> xr.DataArray:
+        """The outer plan between the two sequences (row sums 1/K, column sums 1/J)."""
+        return self.dataset["coupling"]
+
+    @property
+    def layer_coupling(self) -> xr.DataArray | None:
+        """Every pair's group coupling, dims (source seq, target seq, source group,
+        target group); None when the systems of a side do not share group names."""
+        return self.dataset.get("layer_coupling")
+
+    def pair(self, source: Any, target: Any) -> ComparisonResult:
+        """The pairwise result of two members (in memory only; not saved to netCDF)."""
+        key = (str(source), str(target))
+        if key not in self._pairs:
+            raise ParameterError(
+                f"No pairwise result for {key}; results opened from netCDF keep only the "
+                "matrices, and the members are "
+                f"{self.source_groups} x {self.target_groups}."
+            )
+        return self._pairs[key]
+
+
 class ComparisonSet(dict):
     """Results of several methods on the same pair of systems, keyed by method name.
 
@@ -428,7 +465,8 @@ class ComparisonSet(dict):
 
 
 _RESULT_TYPES: dict[str, type[ComparisonResult]] = {
-    cls.result_type: cls for cls in (ComparisonResult, HOTResult, PairwiseResult)
+    cls.result_type: cls
+    for cls in (ComparisonResult, HOTResult, PairwiseResult, MultilevelResult)
 }
 
 

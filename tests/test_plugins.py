@@ -63,7 +63,8 @@ def test_builtins_are_registered_through_the_hooks(fresh):
     assert all(s["plugin"] == "hotneuro.sources.plugin" for s in sources.values())
     infos = {p.name: p for p in plugins.plugins()}
     assert infos["hotneuro.methods.plugin"].builtin
-    assert infos["hotneuro.methods.plugin"].methods[:3] == ["hot", "pairwise_best", "single_best"]
+    assert infos["hotneuro.methods.plugin"].methods[:4] == ["hot", "hot_r", "pairwise_best",
+                                                             "single_best"]
 
 
 def test_nothing_loads_at_import():
@@ -148,7 +149,7 @@ def test_duplicate_names_are_an_error_naming_both_plugins(fresh):
 
 
 def test_unknown_names_list_what_exists(fresh):
-    with pytest.raises(hn.UnknownMethodError, match=r"available: .*hot, pairwise_best, single_best"):
+    with pytest.raises(hn.UnknownMethodError, match=r"available:.*\bhot\b.*\bpairwise_best\b"):
         hn.compare(random_network(), random_network(), method="cka-typo")
     with pytest.raises(hn.UnknownSourceError, match="npz"):
         hn.load(__file__, source="nope")
