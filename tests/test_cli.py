@@ -13,25 +13,30 @@ from hotneuro.cli import main
 from hotneuro.demo import synthetic_systems
 
 
-def test_demo_runs_on_the_bundled_real_data_and_saves(tmp_path, capsys):
+def test_demo_runs_the_study_on_the_bundled_data_and_saves(tmp_path, capsys):
     out = tmp_path / "demo"
     assert main(["demo", "--quiet", "--splits", "2", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "Real data: mouse A2929-200711" in text
-    assert "Real data: Haxby et al. (2001)" in text
-    assert "Synthetic" not in text
-    for strategy in ("hot", "pairwise_best", "single_best", "perm_p"):
-        assert strategy in text
-    hd = hn.open_result(out / "head-direction.nc")
+    for column in ("HOT", "Random Perm-P", "Single-Best", "Pairwise-Best"):
+        assert column in text.splitlines()[2]
+    for row in ("Lite0 vs Lite1", "MiniLM-L3 vs MiniLM-L6", "Simulated V1/V4/IT vs Lite0",
+                "Mouse ADn/CA1, wake halves", "Haxby et al. (2001)"):
+        assert row in text
+    assert "SIMULATED" in text
+    assert f"Wrote 11 files to {out.resolve()}/" in text
+    hd = hn.open_result(out / "mouse-adn-ca1-wake-halves.nc")
     assert hd.scores.sizes["split"] == 2
     np.testing.assert_allclose(hd.coupling.values, np.diag([0.5, 0.5]), atol=1e-12)
-    haxby = hn.open_result(out / "haxby.nc")
+    haxby = hn.open_result(out / "haxby-odd-vs-even-runs.nc")
     assert haxby.source_groups == ["posterior", "middle", "anterior"]
     assert haxby.score is None
+    assert (out / "lite0-vs-lite1-coupling.png").read_bytes()[:4] == b"\x89PNG"
+    assert "Lite0 vs Lite1" in (out / "table.txt").read_text()
 
 
-def test_synthetic_demo_says_what_it_is(capsys):
-    assert main(["demo", "--quiet", "--synthetic", "--splits", "2"]) == 0
+def test_synthetic_demo_says_what_it_is(tmp_path, capsys):
+    assert main(["demo", "--quiet", "--synthetic", "--splits", "2", "--out",
+                 str(tmp_path)]) == 0
     text = capsys.readouterr().out
     assert "Synthetic demo data" in text
     assert "Hierarchy index" in text
@@ -53,7 +58,7 @@ def test_cli_error_is_one_line_on_stderr(monkeypatch, capsys):
         raise hn.ParameterError("bad value; use a good one")
 
     monkeypatch.setattr("hotneuro.demo.synthetic_systems", broken)
-    assert main(["demo", "--quiet", "--synthetic"]) == 2
+    assert main(["demo", "--quiet", "--synthetic", "--out", "unused"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == "hotneuro: error: bad value; use a good one"
 
