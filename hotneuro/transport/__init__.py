@@ -7,9 +7,9 @@
 """
 
 from .exact import SparsePlan, exact_plan
-from .hot import HOTFit, fit_hot
+from .hot import HOTFit, correlation_cost, fit_hot
 from .reconstruct import reconstruction_scores
 from .standardize import Standardizer
 
-__all__ = ["HOTFit", "SparsePlan", "Standardizer", "exact_plan", "fit_hot",
+__all__ = ["HOTFit", "SparsePlan", "Standardizer", "correlation_cost", "exact_plan", "fit_hot",
            "reconstruction_scores"]
