@@ -98,3 +98,12 @@ def test_unknown_option_is_refused(pair, name):
     a, b = pair
     with pytest.raises(hn.ParameterError):
         hn.compare(a, b, method=name, no_such_option=1)
+
+
+def test_every_method_is_documented():
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "methods.md").read_text()
+    builtin = [m["name"] for m in hn.list_methods() if m["plugin"] == "hotneuro.methods.plugin"]
+    for name in builtin:
+        assert f"| `{name}` |" in page, f"{name} is missing from docs/methods.md"
