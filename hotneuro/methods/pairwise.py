@@ -75,11 +75,20 @@ def compare_pairwise(
     n_jobs: int | None = None,
     progress: bool = False,
     parameters: dict[str, Any] | None = None,
+    held_out: np.ndarray | None = None,
 ) -> PairwiseResult:
     """Evaluate a measure on every group pair of two aligned, validated representations.
 
     The measure is computed on the stimuli of ``split_plan.main_fit`` (all stimuli unless
     explicit ``fit_stimuli`` were given); constant units there are dropped and reported.
+
+    Parameters
+    ----------
+    held_out : ndarray of shape (splits, source groups), optional
+        Held-out scores of each source group on each split of ``split_plan``, for
+        measures that have one (linear predictivity); stored as ``scores`` and
+        ``group_scores`` (strategy = the method) like HOT's. Without it, splits do not
+        apply to the measure and ``score`` is None.
 
     Returns
     -------
@@ -132,6 +141,16 @@ def compare_pairwise(
         },
         coords={sdim: x.labels, tdim: y.labels},
     )
+    if held_out is not None:
+        k = len(split_plan.splits)
+        mask = np.zeros((k, source.sizes["stimulus"]), bool)
+        for i, split in enumerate(split_plan.splits):
+            mask[i, split.eval] = True
+        ds = ds.assign_coords(strategy=[method], split=np.arange(k),
+                              stimulus=source["stimulus"].values)
+        ds["group_scores"] = (("strategy", "split", sdim), np.asarray(held_out)[None])
+        ds["scores"] = ds["group_scores"].mean(sdim)
+        ds["eval_mask"] = (("split", "stimulus"), mask)
     ds["matrix"].attrs["long_name"] = method
     ds["matrix"].attrs["higher_is_similar"] = int(measure.higher_is_similar)
     ds["best_target"].attrs["long_name"] = "closest target group of each source group"

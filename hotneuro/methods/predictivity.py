@@ -65,6 +65,7 @@ from ..representations import MIN_STIMULI
 from ..transport import Standardizer
 from .pairwise import PairwiseMeasure, compare_pairwise
 from .spec import Method
+from .systems import System, kept_positions
 
 __all__ = [
     "DEFAULT_ALPHAS",
@@ -371,6 +372,39 @@ def _measure(direction: str, train: list[np.ndarray], test: list[np.ndarray],
     return lambda a, b: 0.5 * (score(a, b) + score(b, a))
 
 
+def _held_out(source, target, split_plan, seed: int | None, direction: str, folds: int,
+              alphas: np.ndarray) -> np.ndarray:
+    """Per split and source group: the source group rebuilt on the held-out stimuli by
+    ridge from its best target group, chosen by cross-validated predictivity on the
+    split's fitting stimuli only (the greedy practice, scored like HOT's controls)."""
+    x = System.from_representation(source, "source")
+    y = System.from_representation(target, "target")
+    stimuli = np.asarray(source["stimulus"].values)
+    out = np.zeros((len(split_plan.splits), len(x.labels)))
+    for k, split in enumerate(split_plan.splits):
+        fit, ev = split.fit, split.eval
+        if fit.size - -(-fit.size // folds) < MIN_STIMULI:
+            raise ParameterError(
+                f"A split's {fit.size} fitting stimuli are too few for {folds}-fold "
+                "cross-validation; use fewer folds, a smaller eval_fraction or more stimuli."
+            )
+        kept_x = kept_positions(x, Standardizer.fit(x.values[fit]), "source")
+        kept_y = kept_positions(y, Standardizer.fit(y.values[fit]), "target")
+        train, test = _split_rows(fold_assignment(stimuli[fit], folds, seed), folds)
+        gx = [_prepare_group(x.values[fit][:, c], train, test) for c in kept_x]
+        gy = [_prepare_group(y.values[fit][:, c], train, test) for c in kept_y]
+        score = _measure(direction, train, test, alphas)
+        rows = np.concatenate([ev, fit])
+        assignment = np.r_[np.zeros(ev.size, int), np.ones(fit.size, int)]
+        for i, g in enumerate(gx):
+            best = int(np.argmax([score(g, h) for h in gy]))
+            fitted = ridge_cv(y.values[rows][:, kept_y[best]], x.values[rows][:, kept_x[i]],
+                              assignment, alphas)
+            out[k, i] = float(_pearson(fitted.prediction[:ev.size],
+                                       x.values[ev][:, kept_x[i]]).mean())
+    return out
+
+
 def compare_linear_predictivity(source, target, *, split_plan, seed,
                                 options: dict[str, Any] | None = None, **kwargs: Any):
     """Cross-validated ridge predictivity over all group pairs
@@ -390,9 +424,11 @@ def compare_linear_predictivity(source, target, *, split_plan, seed,
     )
     parameters = {**(kwargs.pop("parameters", None) or {}), "direction": direction,
                   "folds": folds, "alphas": alphas.tolist()}
+    held_out = (_held_out(source, target, split_plan, seed, direction, folds, alphas)
+                if split_plan.splits else None)
     return compare_pairwise(source, target, measure=measure, method="linear_predictivity",
                             split_plan=split_plan, seed=seed, parameters=parameters,
-                            **kwargs)
+                            held_out=held_out, **kwargs)
 
 
 def methods() -> list[Method]:
