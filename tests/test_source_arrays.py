@@ -131,3 +131,9 @@ def test_saved_then_compared_gives_the_same_result(tmp_path):
     r2 = hn.compare(hn.load(hn.save(a, tmp_path / "a.npz")),
                     hn.load(hn.save(b, tmp_path / "b.h5")))
     assert r1.distance == r2.distance
+
+
+def test_options_do_not_apply_to_saved_arrays(tmp_path):
+    path = hn.save(random_network(), tmp_path / "rep.npz")
+    with pytest.raises(hn.ParameterError, match="window"):
+        hn.load(path, window=(0, 1))

@@ -209,7 +209,8 @@ def _write_hdf5(path: Path, arrays: Mapping[str, np.ndarray], attrs_json: str) -
                 ds.attrs["dim"] = str(arrays[f"coord_dim/{key[len('coord/'):]}"])
 
 
-def _load_hdf5(path: str) -> xr.DataArray:
+def _load_hdf5(path: str, **options: Any) -> xr.DataArray:
+    _no_options(options)
     import h5py
 
     try:
@@ -234,7 +235,8 @@ def _load_hdf5(path: str) -> xr.DataArray:
     return _from_layout(arrays, attrs_json, path)
 
 
-def _load_npz(path: str) -> xr.DataArray:
+def _load_npz(path: str, **options: Any) -> xr.DataArray:
+    _no_options(options)
     try:
         with np.load(path, allow_pickle=False) as data:
             arrays = {k.replace("__", "/"): data[k] for k in data.files if k != "attrs"}
@@ -246,7 +248,8 @@ def _load_npz(path: str) -> xr.DataArray:
     return _from_layout(arrays, attrs_json, path)
 
 
-def _load_netcdf(path: str) -> xr.DataArray:
+def _load_netcdf(path: str, **options: Any) -> xr.DataArray:
+    _no_options(options)
     try:
         with xr.open_dataarray(path, engine="h5netcdf") as da:
             rep = da.load()
@@ -266,6 +269,14 @@ def _load_netcdf(path: str) -> xr.DataArray:
             rep = rep.assign_coords({name: (rep[name].dims, rep[name].values.astype(str))})
     rep.name = None
     return validate(rep, copy=False)
+
+
+def _no_options(options: Mapping[str, Any]) -> None:
+    if options:
+        raise ParameterError(
+            f"Saved representations are read as they are; the options "
+            f"{', '.join(sorted(options))} do not apply to them."
+        )
 
 
 def _sniffer(fmt: Format):
