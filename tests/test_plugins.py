@@ -212,3 +212,13 @@ def test_every_hook_is_documented():
     guide = (Path(__file__).resolve().parents[1] / "docs" / "plugins.md").read_text()
     for spec in specs:
         assert spec.__name__ in guide, f"{spec.__name__} missing from docs/plugins.md"
+
+
+def test_a_broken_builtin_family_does_not_hide_the_others(fresh, monkeypatch):
+    import hotneuro.methods.plugin as method_plugin
+
+    monkeypatch.setattr(method_plugin, "BUILTIN_METHOD_MODULES",
+                        ("hotneuro.methods.no_such_family", "hotneuro.methods.cka"))
+    with pytest.warns(hn.PluginWarning, match="no_such_family failed to load"):
+        names = [m["name"] for m in hn.list_methods()]
+    assert names == ["cka"]

@@ -36,60 +36,41 @@ STRATEGIES: tuple[str, ...] = ("hot", "pairwise_best", "single_best", "perm_p")
 #: Group couplings a result can report: HOT's plan, or one of the deterministic controls.
 COUPLING_RULES: tuple[str, ...] = ("hot", "pairwise_best", "single_best")
 
-PAIRWISE_BEST_METADATA: dict[str, Any] = {
-    "description": "Greedy layer matching, the usual practice: each source group is paired "
-                   "with its single closest target group by soft-matching distance "
-                   "(the pairwise_best control of HOT).",
-    "higher_is_similar": False,
-    "symmetric": False,
-    "metric": False,
-    "invariances": ["permutation", "isotropic scaling", "translation",
-                    "per-unit affine scaling"],
-    "needs_fit_split": False,
-    "options": {},
-    "reference": "Shah & Khosla (2025), arXiv:2510.01706 (control); Khosla & Williams "
-                 "(2023) soft matching",
-}
+def _family_metadata(description: str, reference: str, symmetric: bool = False
+                     ) -> dict[str, Any]:
+    """Metadata shared by HOT and its variants: a distance on standardized units."""
+    return {
+        "description": description,
+        "higher_is_similar": False,
+        "symmetric": symmetric,
+        "metric": False,
+        "invariances": ["permutation", "isotropic scaling", "translation",
+                        "per-unit affine scaling"],
+        "needs_fit_split": False,
+        "options": {},
+        "reference": reference,
+    }
 
-SINGLE_BEST_METADATA: dict[str, Any] = {
-    "description": "Hard HOT: each source group keeps only the target group that carries "
-                   "most of its HOT mass (the single_best control of HOT).",
-    "higher_is_similar": False,
-    "symmetric": False,
-    "metric": False,
-    "invariances": ["permutation", "isotropic scaling", "translation",
-                    "per-unit affine scaling"],
-    "needs_fit_split": False,
-    "options": {},
-    "reference": "Shah & Khosla (2025), arXiv:2510.01706 (control)",
-}
 
-HOT_R_METADATA: dict[str, Any] = {
-    "description": "HOT+R: HOT whose inner problems also fit an orthogonal rotation of "
-                   "the target's units (alternating Procrustes and exact OT), for "
-                   "representations without privileged axes.",
-    "higher_is_similar": False,
-    "symmetric": False,
-    "metric": False,
-    "invariances": ["permutation", "isotropic scaling", "translation",
-                    "per-unit affine scaling"],
-    "needs_fit_split": False,
-    "options": {},
-    "reference": "Shah & Khosla (2025), arXiv:2510.01706 (HOT+R)",
-}
+_PAPER = "Shah & Khosla (2025), arXiv:2510.01706"
 
-METADATA: dict[str, Any] = {
-    "description": "Hierarchical Optimal Transport: a soft global group-to-group coupling "
-                   "over exact unit-level soft matchings (Shah & Khosla 2025).",
-    "higher_is_similar": False,
-    "symmetric": True,
-    "metric": False,
-    "invariances": ["permutation", "isotropic scaling", "translation",
-                    "per-unit affine scaling"],
-    "needs_fit_split": False,
-    "options": {},
-    "reference": "Shah & Khosla (2025), arXiv:2510.01706",
-}
+PAIRWISE_BEST_METADATA = _family_metadata(
+    "Greedy layer matching, the usual practice: each source group is paired with its "
+    "single closest target group by soft-matching distance (the pairwise_best control "
+    "of HOT).", f"{_PAPER} (control); Khosla & Williams (2023) soft matching")
+
+SINGLE_BEST_METADATA = _family_metadata(
+    "Hard HOT: each source group keeps only the target group that carries most of its "
+    "HOT mass (the single_best control of HOT).", f"{_PAPER} (control)")
+
+HOT_R_METADATA = _family_metadata(
+    "HOT+R: HOT whose inner problems also fit an orthogonal rotation of the target's "
+    "units (alternating Procrustes and exact OT), for representations without "
+    "privileged axes.", f"{_PAPER} (HOT+R)")
+
+METADATA = _family_metadata(
+    "Hierarchical Optimal Transport: a soft global group-to-group coupling over exact "
+    "unit-level soft matchings (Shah & Khosla 2025).", _PAPER, symmetric=True)
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,9 @@ Each method family module exposes ``methods() -> list[Method]``.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
-from importlib import import_module
 
-from ..errors import PluginWarning
+from ..builtin import register_from_modules
 from ..hookspecs import hookimpl
 from .spec import Method
 
@@ -29,16 +27,4 @@ BUILTIN_METHOD_MODULES: tuple[str, ...] = (
 
 @hookimpl
 def hotneuro_register_methods(register: Callable[[Method], None]) -> None:
-    for module in BUILTIN_METHOD_MODULES:
-        try:
-            found = import_module(module).methods()
-        except Exception as exc:  # one broken family must not hide the others
-            warnings.warn(
-                f"hotneuro's built-in method module {module} failed to load and is "
-                f"skipped: {type(exc).__name__}: {exc}. Reinstall hotneuro.",
-                PluginWarning,
-                stacklevel=2,
-            )
-            continue
-        for method in found:
-            register(method)
+    register_from_modules(BUILTIN_METHOD_MODULES, "methods", register, "method")

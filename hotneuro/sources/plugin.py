@@ -6,11 +6,9 @@ Each built-in source module exposes ``sources() -> list[Source]``; heavy readers
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Callable
-from importlib import import_module
 
-from ..errors import PluginWarning
+from ..builtin import register_from_modules
 from ..hookspecs import hookimpl
 from .spec import Source
 
@@ -22,16 +20,4 @@ BUILTIN_SOURCE_MODULES: tuple[str, ...] = ("hotneuro.sources.arrays", "hotneuro.
 
 @hookimpl
 def hotneuro_register_sources(register: Callable[[Source], None]) -> None:
-    for module in BUILTIN_SOURCE_MODULES:
-        try:
-            found = import_module(module).sources()
-        except Exception as exc:  # one broken reader must not hide the others
-            warnings.warn(
-                f"hotneuro's built-in source module {module} failed to load and is "
-                f"skipped: {type(exc).__name__}: {exc}. Reinstall hotneuro.",
-                PluginWarning,
-                stacklevel=2,
-            )
-            continue
-        for source in found:
-            register(source)
+    register_from_modules(BUILTIN_SOURCE_MODULES, "sources", register, "source")
