@@ -14,6 +14,20 @@ group pair, located by ``plan_offset``/``plan_count`` (source group x target gro
 With held-out evaluation: ``scores`` (strategy x split), ``group_scores``
 (strategy x split x source group), ``split_coupling``, ``split_distance`` and
 ``eval_mask`` (split x stimulus, True where held out).
+
+Resampling (any method; :mod:`hotneuro.inference`)
+--------------------------------------------------
+With ``permutations=N``: ``null_distance``, ``null_similarity``, ``null_score`` and
+``null_matrix`` (dim ``permutation``; NaN where a resample failed, flagged in
+``null_failed``) and the p-values ``pvalue_distance``, ``pvalue_similarity``,
+``pvalue_score``, ``pvalue_matrix`` and ``pvalue_matrix_fwe``. With ``bootstrap=B``: the
+samples ``boot_<q>`` (dim ``bootstrap``, failed ones NaN and flagged in ``boot_failed``)
+and percentile intervals ``ci_<q>`` (dim ``bound`` = lower, upper) of ``distance``,
+``similarity``, ``score``, ``matrix`` and, for HOT, ``coupling``, ``barycentric_depth``
+and ``hierarchy_index``; ``boot_best_target`` (each resample's best target group of each
+source group) and ``ci_best_target`` (the fraction of resamples choosing each target
+group). Attrs ``permutations``, ``permutations_failed``, ``bootstrap``,
+``bootstrap_failed``, ``ci_level`` and ``resampling_seed``.
 """
 
 from __future__ import annotations
@@ -171,6 +185,65 @@ class ComparisonResult:
         )
         return table.transpose("strategy", "statistic").rename("score")
 
+    # -- resampling -----------------------------------------------------------------
+    def _prefixed(self, prefix: str) -> xr.Dataset | None:
+        names = [n for n in self.dataset.data_vars if str(n).startswith(prefix)]
+        if not names:
+            return None
+        out = self.dataset[names]
+        out = out.rename({n: str(n)[len(prefix):] for n in names})
+        out.attrs = {k: self.attrs[k] for k in _RESAMPLING_ATTRS if k in self.attrs}
+        return out
+
+    @property
+    def pvalue(self) -> xr.Dataset | None:
+        """Permutation-test p-values; None without ``permutations=``.
+
+        Variables ``distance``, ``similarity``, ``score`` (with held-out evaluation),
+        ``matrix`` (each group pair) and ``matrix_fwe`` (family-wise over all pairs, by
+        the max statistic): ``(1 + k) / (N + 1)`` with ``k`` the null values at least
+        as extreme as the observed one in the direction of similarity.
+        """
+        return self._prefixed("pvalue_")
+
+    @property
+    def null(self) -> xr.Dataset | None:
+        """The permutation null samples (dim ``permutation``); None without them.
+
+        Variables ``distance``, ``similarity``, ``score``, ``matrix`` (NaN where a
+        resample failed) and ``failed``.
+        """
+        return self._prefixed("null_")
+
+    @property
+    def bootstrap(self) -> xr.Dataset | None:
+        """Every bootstrap sample (dim ``bootstrap``); None without ``bootstrap=``.
+
+        Variables ``distance``, ``similarity``, ``score``, ``matrix`` and, for HOT,
+        ``coupling``, ``barycentric_depth``, ``hierarchy_index``; ``best_target`` (labels,
+        ``""`` where failed) and ``failed``. Failed resamples are NaN.
+        """
+        return self._prefixed("boot_")
+
+    @property
+    def ci(self) -> xr.Dataset | None:
+        """Bootstrap percentile intervals at ``attrs["ci_level"]``; None without them.
+
+        Variables with dim ``bound`` (``lower``, ``upper``): ``distance``,
+        ``similarity``, ``score``, ``matrix`` and, for HOT, ``coupling``,
+        ``barycentric_depth``, ``hierarchy_index``; ``best_target`` (source x target
+        group: the fraction of resamples in which each target group is the best match);
+        and the samples of the scalar quantities as ``<name>_samples`` (dim
+        ``bootstrap``).
+        """
+        out = self._prefixed("ci_")
+        if out is None:
+            return None
+        for name in ("distance", "similarity", "score", "hierarchy_index"):
+            if f"boot_{name}" in self.dataset:
+                out[f"{name}_samples"] = self.dataset[f"boot_{name}"]
+        return out
+
     # -- io -------------------------------------------------------------------------
     def to_netcdf(self, path: str | os.PathLike[str]) -> None:
         """Save everything (plans, scores, provenance) to a netCDF4 file."""
@@ -191,12 +264,34 @@ class ComparisonResult:
                 f"  score={self.score:.4f} ± {self.score_std:.4f} (std over "
                 f"{self.scores.sizes['split']} split(s))"
             )
+        lines.extend(self._resampling_lines())
         dropped = self.dropped_units
         n_dropped = len(dropped["source"]) + len(dropped["target"])
         if n_dropped:
             lines.append(f"  dropped constant units: {len(dropped['source'])} source, "
                          f"{len(dropped['target'])} target")
         return "\n".join(lines)
+
+
+    def _resampling_lines(self) -> list[str]:
+        lines = []
+        ds, a = self.dataset, self.attrs
+        if "pvalue_distance" in ds:
+            parts = [f"p(distance)={float(ds['pvalue_distance']):.4g}"]
+            if "pvalue_score" in ds:
+                parts.append(f"p(score)={float(ds['pvalue_score']):.4g}")
+            lines.append(f"  permutation test ({a.get('permutations')} permutations, "
+                         f"{a.get('permutations_failed', 0)} failed): " + "  ".join(parts))
+        if "ci_distance" in ds:
+            parts = []
+            for name in ("distance", "score", "hierarchy_index"):
+                if f"ci_{name}" in ds:
+                    lo, hi = ds[f"ci_{name}"].values
+                    parts.append(f"{name.replace('_', ' ')} [{lo:.4g}, {hi:.4g}]")
+            lines.append(f"  bootstrap {100 * float(a.get('ci_level', 0.95)):g}% CI "
+                         f"({a.get('bootstrap')} resamples, {a.get('bootstrap_failed', 0)} "
+                         "failed): " + "; ".join(parts))
+        return lines
 
 
 class HOTResult(ComparisonResult):
@@ -439,6 +534,10 @@ class ComparisonSet(dict):
             ``score_std`` (NaN without held-out evaluation), ``higher_is_similar``, and
             ``best_target`` (``measure`` x source group): each method's choice of target
             group for every source group (HOT: the largest entry of its coupling row).
+            With ``permutations=``: ``pvalue_distance``, ``pvalue_similarity`` and
+            ``pvalue_score``; with ``bootstrap=``: ``distance_ci_lower``,
+            ``distance_ci_upper`` and the same for ``similarity`` and ``score`` (NaN
+            where a method lacks them).
         """
         names = list(self)
         first = next(iter(self.values()))
@@ -448,6 +547,17 @@ class ComparisonSet(dict):
 
         best = np.stack([np.asarray(r.best_target.values) for r in self.values()])
         higher = [bool(getattr(r, "higher_is_similar", False)) for r in self.values()]
+        extra: dict[str, Any] = {}
+        for q in ("distance", "similarity", "score"):
+            if any(f"pvalue_{q}" in r.dataset for r in self.values()):
+                extra[f"pvalue_{q}"] = ("measure", [
+                    float(r.dataset[f"pvalue_{q}"]) if f"pvalue_{q}" in r.dataset
+                    else float("nan") for r in self.values()])
+            if any(f"ci_{q}" in r.dataset for r in self.values()):
+                for k, bound in enumerate(("lower", "upper")):
+                    extra[f"{q}_ci_{bound}"] = ("measure", [
+                        float(r.dataset[f"ci_{q}"].values[k]) if f"ci_{q}" in r.dataset
+                        else float("nan") for r in self.values()])
         return xr.Dataset(
             {
                 "distance": ("measure", [r.distance for r in self.values()]),
@@ -456,6 +566,7 @@ class ComparisonSet(dict):
                 "score_std": ("measure", [nan_if_none(r.score_std) for r in self.values()]),
                 "higher_is_similar": ("measure", higher),
                 "best_target": (("measure", first.source_dim), best),
+                **extra,
             },
             coords={"measure": names, first.source_dim: first.source_groups},
         )
@@ -463,6 +574,11 @@ class ComparisonSet(dict):
     def __repr__(self) -> str:
         return f"<ComparisonSet of {len(self)} methods: {', '.join(self)}>"
 
+
+#: Attrs describing the resampling, copied onto ``pvalue``/``null``/``ci``/``bootstrap``.
+_RESAMPLING_ATTRS: tuple[str, ...] = (
+    "permutations", "permutations_failed", "bootstrap", "bootstrap_failed", "ci_level",
+    "resampling_seed")
 
 _RESULT_TYPES: dict[str, type[ComparisonResult]] = {
     cls.result_type: cls

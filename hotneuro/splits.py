@@ -7,6 +7,11 @@ Three protocols, chosen by :func:`plan_splits`:
   (default 20 %); the reported fit uses every stimulus;
 - ``fit_stimuli=``/``eval_stimuli=``: one explicit split; the reported fit uses the
   fitting stimuli only.
+
+:func:`plan_grouped_splits` draws random splits over groups of rows instead of single
+rows: the bootstrap (:mod:`hotneuro.inference`) repeats stimuli, and every copy of one
+stimulus must land on the same side of a split, or a held-out stimulus would also be
+fitted.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import numpy as np
 from .errors import ParameterError, StimulusMismatchError
 from .representations import MIN_STIMULI
 
-__all__ = ["Split", "SplitPlan", "plan_splits"]
+__all__ = ["Split", "SplitPlan", "plan_grouped_splits", "plan_splits"]
 
 
 @dataclass(frozen=True)
@@ -111,6 +116,61 @@ def plan_splits(
     return SplitPlan(main_fit=np.arange(n), splits=tuple(out), protocol="random")
 
 
+def plan_grouped_splits(
+    groups: np.ndarray,
+    *,
+    splits: int,
+    eval_fraction: float,
+    seed: np.random.SeedSequence,
+) -> SplitPlan:
+    """Random splits that keep the rows of each group together.
+
+    Each split holds out ``round(eval_fraction * G)`` of the ``G`` distinct groups, drawn
+    at random, with every row of those groups; the other groups' rows are fitted. The
+    reported fit uses every row (the ``"random"`` protocol of :func:`plan_splits`).
+
+    Parameters
+    ----------
+    groups : ndarray of shape (n_rows,)
+        The group of each row, e.g. the original stimulus of each bootstrap copy.
+    splits : int
+        Number of splits.
+    eval_fraction : float
+        Fraction of the distinct groups held out per split, in (0, 1).
+    seed : numpy.random.SeedSequence
+        Split ``k`` is drawn from the ``k``-th child spawned from it. Spawning changes
+        a ``SeedSequence``; give a fresh one per plan for reproducible plans.
+
+    Returns
+    -------
+    SplitPlan
+
+    Raises
+    ------
+    ParameterError
+        When a side of a split would hold fewer than 3 distinct groups.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> groups = np.array([0, 0, 1, 2, 3, 3, 4, 5, 6, 7])
+    >>> plan = plan_grouped_splits(groups, splits=2, eval_fraction=0.4,
+    ...                            seed=np.random.SeedSequence(0))
+    >>> [np.unique(groups[s.eval]).size for s in plan.splits]
+    [3, 3]
+    """
+    groups = np.asarray(groups)
+    labels = np.unique(groups)
+    n_eval = int(round(eval_fraction * labels.size))
+    _check_sizes(labels.size - n_eval, n_eval, distinct=True)
+    out = []
+    for child in seed.spawn(int(splits)):
+        order = np.random.default_rng(child).permutation(labels.size)
+        held = np.isin(groups, labels[order[:n_eval]])
+        out.append(Split(np.flatnonzero(~held), np.flatnonzero(held), child))
+    return SplitPlan(main_fit=np.arange(groups.size), splits=tuple(out), protocol="random")
+
+
 def _positions(stimuli: np.ndarray, wanted: Sequence[Any], name: str) -> np.ndarray:
     wanted_arr = np.asarray(list(wanted))
     if wanted_arr.size == 0:
@@ -129,10 +189,11 @@ def _positions(stimuli: np.ndarray, wanted: Sequence[Any], name: str) -> np.ndar
                              for w in wanted_arr], dtype=np.int64))
 
 
-def _check_sizes(n_fit: int, n_eval: int) -> None:
+def _check_sizes(n_fit: int, n_eval: int, distinct: bool = False) -> None:
     if n_fit < MIN_STIMULI or n_eval < MIN_STIMULI:
+        what = "distinct stimuli" if distinct else "stimuli"
         raise ParameterError(
-            f"A split with {n_fit} fitting and {n_eval} held-out stimuli is too small; "
+            f"A split with {n_fit} fitting and {n_eval} held-out {what} is too small; "
             f"each side needs at least {MIN_STIMULI}. Use more stimuli or another "
             "eval_fraction."
         )
