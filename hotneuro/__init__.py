@@ -18,6 +18,7 @@ from .errors import (
     EmptyGroupError,
     GroupCoordError,
     HotneuroError,
+    MissingDependencyError,
     NonFiniteError,
     ParameterError,
     PluginError,
@@ -40,6 +41,9 @@ _LAZY = {
     "align": "hotneuro.representations",
     "compare": "hotneuro.comparison",
     "compare_sequences": "hotneuro.multilevel",
+    "compare_many": "hotneuro.many",
+    "open_many": "hotneuro.many",
+    "ManyResult": "hotneuro.many",
     "open_result": "hotneuro.results",
     "ComparisonResult": "hotneuro.results",
     "HOTResult": "hotneuro.results",
@@ -52,6 +56,7 @@ _LAZY = {
 if TYPE_CHECKING:  # pragma: no cover
     from .comparison import compare
     from .loading import load
+    from .many import ManyResult, compare_many, open_many
     from .multilevel import compare_sequences
     from .plugins import list_methods, list_sources
     from .representations import align, representation, validate
@@ -65,6 +70,8 @@ __all__ = [
     "GroupCoordError",
     "HOTResult",
     "HotneuroError",
+    "ManyResult",
+    "MissingDependencyError",
     "NonFiniteError",
     "ParameterError",
     "PluginError",
@@ -79,12 +86,15 @@ __all__ = [
     "UnknownSourceError",
     "__version__",
     "align",
+    "ceilings",
     "compare",
+    "compare_many",
     "compare_sequences",
     "datasets",
     "list_methods",
     "list_sources",
     "load",
+    "open_many",
     "open_result",
     "plots",
     "representation",
@@ -95,7 +105,7 @@ __all__ = [
 
 
 #: Submodules reachable as attributes (``hn.datasets.list()``), imported on first use.
-_SUBMODULES = ("datasets", "plots", "plugins", "study", "testing")
+_SUBMODULES = ("ceilings", "datasets", "plots", "plugins", "study", "testing")
 
 
 def __getattr__(name: str) -> Any:

@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import sys
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,67 @@ def _write_results(results: dict[str, Any], out: Path, figures: bool) -> None:
             figure = path.with_name(path.stem + f"-{variable}.png")
             save_figure(coupling_heatmap(results[name], variable=variable), figure)
             print(f"Saved its {variable} heatmap to {figure}")
+
+
+def _named_inputs(items: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    """``PATH`` (named by its file stem) or ``NAME=PATH`` items, loaded."""
+    from .loading import load
+
+    systems: dict[str, Any] = {}
+    for item in items:
+        name, sep, path = item.partition("=")
+        if not sep or os.path.exists(item):
+            name, path = Path(item).stem, item
+        if name in systems:
+            raise ParameterError(f"Two inputs are named {name!r}; name them with "
+                                 f"NAME=PATH, e.g. {name}-2={path}.")
+        systems[name] = load(path, source=args.source, **_load_options(args, path))
+    return systems
+
+
+def _cmd_compare_many(args: argparse.Namespace) -> int:
+    from .many import compare_many
+
+    sources = _named_inputs(args.a, args)
+    targets = _named_inputs(args.b, args) if args.b else sources
+    methods = args.method or ["hot"]
+    extra: dict[str, Any] = {}
+    if args.engine == "dask":
+        if args.scheduler:
+            extra["scheduler"] = args.scheduler
+        elif args.processes:
+            extra["cluster_options"] = {"processes": True}
+    with warnings.catch_warnings():  # failures are listed below, one line each
+        warnings.filterwarnings("ignore", message=r"\d+ of \d+ comparisons failed")
+        many = compare_many(sources, targets, methods, engine=args.engine, out=args.out,
+                            resume=args.resume, progress=not args.quiet, align=args.align,
+                            splits=args.splits, seed=args.seed, **extra)
+    for method in many.methods:
+        scored = bool(args.splits)
+        print(f"{method}: distance" + (" | held-out score" if scored else "")
+              + " (rows: sources, columns: targets)")
+        rows = []
+        for s in many.sources:
+            row = [s]
+            for t in many.targets:
+                cell = {"source_system": s, "target_system": t, "measure": method}
+                if str(many.status.sel(cell).values) != "ok":
+                    row.append("failed")
+                    continue
+                text = f"{float(many.distance.sel(cell)):.4f}"
+                score = float(many.score.sel(cell))
+                if scored and score == score:  # not NaN
+                    text += f" | {score:.4f}"
+                row.append(text)
+            rows.append(row)
+        print(_table(rows, ["", *many.targets]))
+        print()
+    failures = many.failures()
+    for (s, t, m), error in failures.items():
+        print(f"failed: {s} vs {t} ({m}): {error}", file=sys.stderr)
+    if args.out:
+        print(f"Saved the study to {args.out} (read it with hotneuro.open_many)")
+    return 1 if failures else 0
 
 
 def _cmd_sources(args: argparse.Namespace) -> int:
@@ -294,6 +356,46 @@ def _parser() -> argparse.ArgumentParser:
                       help="do not write heatmaps beside the results")
     cmp_.add_argument("--quiet", action="store_true", help="no progress bars")
     cmp_.set_defaults(func=_cmd_compare)
+
+    many = sub.add_parser(
+        "compare-many", formatter_class=formatter,
+        help="compare every source with every target (in parallel)",
+        description="Load several systems and compare every source with every target by "
+                    "every method, spread over the cores (or a Dask cluster); print a "
+                    "distance matrix per method; with --out write every comparison as it "
+                    "completes. Exit code 1 when a comparison failed (the others "
+                    "complete). Inputs are PATH (named by the file stem) or NAME=PATH.",
+        epilog="examples:\n"
+               "  hotneuro compare-many --a lite0.nc --a lite1.nc --b v1v4it.nwb "
+               "--splits 5 --out study\n"
+               "  hotneuro compare-many --a s1=sub1.nc --a s2=sub2.nc --a s3=sub3.nc "
+               "--method hot --method cka\n"
+               "  hotneuro compare-many --a a.nc --b b.nc --out study --resume "
+               "--scheduler tcp://10.0.0.5:8786",
+    )
+    many.add_argument("--a", action="append", required=True, metavar="[NAME=]PATH",
+                      help="a source system; repeatable")
+    many.add_argument("--b", action="append", metavar="[NAME=]PATH",
+                      help="a target system; repeatable (default: the sources, all pairs)")
+    _add_load_options(many)
+    many.add_argument("--method", action="append",
+                      help="method name, repeatable (default hot); see 'hotneuro methods'")
+    many.add_argument("--align", choices=["exact", "inner"], default="exact",
+                      help="stimulus alignment (default exact: the sets must be equal)")
+    many.add_argument("--splits", type=int, help="seeded 80/20 splits for held-out scores")
+    many.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    many.add_argument("--engine", choices=["dask", "serial"], default="dask",
+                      help="dask (default; needs hotneuro[distributed]) or serial")
+    many.add_argument("--scheduler", metavar="ADDRESS",
+                      help="a running Dask scheduler (default: a local cluster)")
+    many.add_argument("--processes", action="store_true",
+                      help="local cluster with one worker process per core instead of "
+                           "threads in this process")
+    many.add_argument("--out", help="folder: one netCDF per comparison and summary.nc")
+    many.add_argument("--resume", action="store_true",
+                      help="continue the study in --out, skipping completed comparisons")
+    many.add_argument("--quiet", action="store_true", help="no progress bar")
+    many.set_defaults(func=_cmd_compare_many)
 
     for name, helptext, func in (
             ("sources", "list the data sources (built-in and plugins)", _cmd_sources),

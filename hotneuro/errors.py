@@ -13,6 +13,7 @@ __all__ = [
     "DuplicateIdError",
     "GroupCoordError",
     "HotneuroError",
+    "MissingDependencyError",
     "NonFiniteError",
     "ParameterError",
     "PluginError",
@@ -82,6 +83,10 @@ class UnknownSourceError(HotneuroError, ValueError):
 
 class SourceError(HotneuroError, ValueError):
     """A file a source cannot turn into a representation (corrupt, incomplete, ...)."""
+
+
+class MissingDependencyError(HotneuroError, ImportError):
+    """An optional dependency that a requested feature needs is not installed."""
 
 
 class PluginError(HotneuroError, RuntimeError):

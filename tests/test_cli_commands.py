@@ -7,8 +7,8 @@ import pytest
 import hotneuro as hn
 from hotneuro.cli import _parser, main
 
-SUBCOMMANDS = ["demo", "compare", "sources", "methods", "plugins", "inspect", "plot",
-               "report"]
+SUBCOMMANDS = ["demo", "compare", "compare-many", "sources", "methods", "plugins",
+               "inspect", "plot", "report"]
 
 
 @pytest.fixture(scope="module")
