@@ -211,11 +211,9 @@ def compare_cca(source, target, *, options: dict[str, Any] | None = None, **kwar
         similarity=lambda v: v,
         distance=lambda v: 1.0 - v,
     )
-    kwargs.setdefault("parameters", {})
     return compare_pairwise(source, target, measure=measure, method="cca",
-                            **{**kwargs, "parameters": {**kwargs["parameters"],
-                                                        "svcca_dims": svcca_dims,
-                                                        "regularization": regularization}})
+                            settings={"svcca_dims": svcca_dims,
+                                      "regularization": regularization}, **kwargs)
 
 
 def methods() -> list[Method]:

@@ -107,10 +107,8 @@ def compare_cka(source, target, *, options: dict[str, Any] | None = None, **kwar
         similarity=lambda v: v,
         distance=lambda v: 1.0 - v,
     )
-    kwargs.setdefault("parameters", {})
     return compare_pairwise(source, target, measure=measure, method="cka",
-                            **{**kwargs, "parameters": {**kwargs["parameters"],
-                                                        "debiased": debiased}})
+                            settings={"debiased": debiased}, **kwargs)
 
 
 def methods() -> list[Method]:

@@ -163,9 +163,8 @@ def _measure(value, cost: str) -> PairwiseMeasure:
 
 def _compare(name: str, value, source, target, options, kwargs: dict[str, Any]):
     cost = _parse(name, options)
-    parameters = {**(kwargs.pop("parameters", None) or {}), "cost": cost}
     return compare_pairwise(source, target, measure=_measure(value, cost), method=name,
-                            parameters=parameters, **kwargs)
+                            settings={"cost": cost}, **kwargs)
 
 
 def compare_soft_matching(source, target, *, options: dict[str, Any] | None = None,

@@ -76,6 +76,7 @@ def compare_pairwise(
     progress: bool = False,
     parameters: dict[str, Any] | None = None,
     held_out: np.ndarray | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> PairwiseResult:
     """Evaluate a measure on every group pair of two aligned, validated representations.
 
@@ -84,6 +85,9 @@ def compare_pairwise(
 
     Parameters
     ----------
+    settings : dict, optional
+        The measure's resolved options (defaults filled in), recorded with the caller's
+        ``parameters`` on the result.
     held_out : ndarray of shape (splits, source groups), optional
         Held-out scores of each source group on each split of ``split_plan``, for
         measures that have one (linear predictivity); stored as ``scores`` and
@@ -164,7 +168,7 @@ def compare_pairwise(
         target_level=y.level,
         seed=-1 if seed is None else int(seed),
         summary="mean over source groups of the value at each group's best match",
-        parameters=json.dumps(parameters or {}, default=str),
+        parameters=json.dumps({**(parameters or {}), **(settings or {})}, default=str),
         versions=json.dumps(package_versions()),
         dropped_source_units=json.dumps(x.unit_ids[sx.constant].tolist()),
         dropped_target_units=json.dumps(y.unit_ids[sy.constant].tolist()),

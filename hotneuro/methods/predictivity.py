@@ -422,13 +422,12 @@ def compare_linear_predictivity(source, target, *, split_plan, seed,
         similarity=lambda v: v,
         distance=lambda v: 1.0 - v,
     )
-    parameters = {**(kwargs.pop("parameters", None) or {}), "direction": direction,
-                  "folds": folds, "alphas": alphas.tolist()}
     held_out = (_held_out(source, target, split_plan, seed, direction, folds, alphas)
                 if split_plan.splits else None)
     return compare_pairwise(source, target, measure=measure, method="linear_predictivity",
-                            split_plan=split_plan, seed=seed, parameters=parameters,
-                            held_out=held_out, **kwargs)
+                            split_plan=split_plan, seed=seed, held_out=held_out,
+                            settings={"direction": direction, "folds": folds,
+                                      "alphas": alphas.tolist()}, **kwargs)
 
 
 def methods() -> list[Method]:

@@ -154,10 +154,8 @@ def compare_procrustes(source, target, *, options: dict[str, Any] | None = None,
         similarity=similarity,
         distance=lambda v: v,
     )
-    kwargs.setdefault("parameters", {})
     return compare_pairwise(source, target, measure=measure, method="procrustes",
-                            **{**kwargs, "parameters": {**kwargs["parameters"],
-                                                        "form": form}})
+                            settings={"form": form}, **kwargs)
 
 
 def methods() -> list[Method]:

@@ -314,10 +314,8 @@ def compare_rsa(source, target, *, options: dict[str, Any] | None = None, **kwar
         similarity=lambda v: v,
         distance=lambda v: 1.0 - v,
     )
-    kwargs.setdefault("parameters", {})
     return compare_pairwise(source, target, measure=measure, method="rsa",
-                            **{**kwargs, "parameters": {**kwargs["parameters"], "rdm": rdm,
-                                                        "compare": comparison}})
+                            settings={"rdm": rdm, "compare": comparison}, **kwargs)
 
 
 def methods() -> list[Method]:
