@@ -79,3 +79,24 @@ def make_net_pair():
 def make_stimuli():
     """Factory fixture: ``make_stimuli(seed, n_stimuli, dim)``."""
     return random_stimuli
+
+
+# -- small systems shared by the measure tests -----------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pair():
+    """A 3-layer net and a 2-region system on the same 40 stimuli (unequal widths)."""
+    from hotneuro.testing import random_network
+
+    return (random_network(40, (5, 9, 6), seed=11),
+            random_network(40, (7, 4), seed=12, level="region"))
+
+
+@pytest.fixture(scope="module")
+def wide():
+    """Groups with more units than stimuli (12 stimuli)."""
+    from hotneuro.testing import random_network
+
+    return (random_network(12, (30, 5, 50), seed=13),
+            random_network(12, (4, 40), seed=14, level="region"))

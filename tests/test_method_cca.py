@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from groups import group_positions
 from scipy.stats import ortho_group
 
 import hotneuro as hn
@@ -33,21 +34,7 @@ def _reference(x, y, regularization=0.0, dims=None):
     return np.linalg.svd(m, compute_uv=False)[: min(ranks)]
 
 
-def _groups(rep):
-    return list(hn.representations.groups(rep).values())
 
-
-@pytest.fixture(scope="module")
-def pair():
-    return (random_network(40, (5, 9, 6), seed=11),
-            random_network(40, (7, 4), seed=12, level="region"))
-
-
-@pytest.fixture(scope="module")
-def wide():
-    """More units than stimuli."""
-    return (random_network(12, (30, 5, 50), seed=13),
-            random_network(12, (4, 40), seed=14, level="region"))
 
 
 @pytest.mark.parametrize("options", [
@@ -56,8 +43,8 @@ def wide():
 def test_matrix_matches_explicit_whitening(pair, options):
     a, b = pair
     result = hn.compare(a, b, method="cca", **options)
-    for i, pa in enumerate(_groups(a)):
-        for j, pb in enumerate(_groups(b)):
+    for i, pa in enumerate(group_positions(a)):
+        for j, pb in enumerate(group_positions(b)):
             rho = _reference(a.values[:, pa], b.values[:, pb],
                              options.get("regularization", 0.0), options.get("svcca_dims"))
             assert result.matrix.values[i, j] == pytest.approx(rho.mean(), rel=1e-9)
@@ -71,8 +58,8 @@ def test_matrix_matches_explicit_whitening(pair, options):
 def test_wide_groups_match_the_reference(wide, options):
     a, b = wide
     result = hn.compare(a, b, method="cca", **options)
-    for i, pa in enumerate(_groups(a)):
-        for j, pb in enumerate(_groups(b)):
+    for i, pa in enumerate(group_positions(a)):
+        for j, pb in enumerate(group_positions(b)):
             rho = _reference(a.values[:, pa], b.values[:, pb],
                              options.get("regularization", 0.0), options.get("svcca_dims"))
             assert result.matrix.values[i, j] == pytest.approx(rho.mean(), rel=1e-8)
@@ -102,7 +89,7 @@ def test_identity_is_one_and_best_match_is_itself(pair):
 def _mapped(rep, kind, seed=0):
     rng = np.random.default_rng(seed)
     values = rep.values.copy()
-    for pos in _groups(rep):
+    for pos in group_positions(rep):
         n = pos.size
         m = (rng.normal(size=(n, n)) + 3 * np.eye(n) if kind == "linear"
              else 3.7 * ortho_group.rvs(n, random_state=rng))
@@ -212,8 +199,8 @@ def test_haxby_halves():
     for options in ({"svcca_dims": 3}, {"regularization": 1.0}):
         m = hn.compare(odd, even, method="cca", **options).matrix.values
         assert np.all((m > 0) & (m < 1))
-        for i, pa in enumerate(_groups(odd)):
-            for j, pb in enumerate(_groups(aligned)):
+        for i, pa in enumerate(group_positions(odd)):
+            for j, pb in enumerate(group_positions(aligned)):
                 rho = _reference(odd.values[:, pa], aligned.values[:, pb],
                                  options.get("regularization", 0.0), options.get("svcca_dims"))
                 assert m[i, j] == pytest.approx(rho.mean(), rel=1e-7)

@@ -7,7 +7,6 @@ import pytest
 from scipy.stats import ortho_group
 
 import hotneuro as hn
-from hotneuro.testing import random_network
 
 
 def _hsic_biased(k, l):
@@ -33,11 +32,6 @@ def _cka(x, y, hsic):
 def b_groups(rep):
     return [str(g) for g in hn.representations.groups(rep)]
 
-
-@pytest.fixture(scope="module")
-def pair():
-    return (random_network(40, (5, 9, 6), seed=11),
-            random_network(40, (7, 4), seed=12, level="region"))
 
 
 @pytest.mark.parametrize("debiased", [False, True])

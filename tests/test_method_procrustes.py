@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from groups import group_positions
 from scipy.linalg import orthogonal_procrustes
 from scipy.stats import ortho_group
 
@@ -27,21 +28,7 @@ def _reference(x, y):
     return np.arccos(min(nuclear, 1.0)), np.linalg.norm(xn - yn @ rotation), nuclear
 
 
-def _groups(rep):
-    return list(hn.representations.groups(rep).values())
 
-
-@pytest.fixture(scope="module")
-def pair():
-    return (random_network(40, (5, 9, 6), seed=11),
-            random_network(40, (7, 4), seed=12, level="region"))
-
-
-@pytest.fixture(scope="module")
-def wide():
-    """More units than stimuli: the reduced (stimuli x stimuli) path."""
-    return (random_network(12, (30, 5, 50), seed=13),
-            random_network(12, (4, 40), seed=14, level="region"))
 
 
 @pytest.mark.parametrize("which", ["pair", "wide"])
@@ -49,8 +36,8 @@ def test_matrix_matches_nuclear_norm_and_scipy_procrustes(request, which):
     a, b = request.getfixturevalue(which)
     angular = hn.compare(a, b, method="procrustes")
     euclidean = hn.compare(a, b, method="procrustes", form="euclidean")
-    for i, pa in enumerate(_groups(a)):
-        for j, pb in enumerate(_groups(b)):
+    for i, pa in enumerate(group_positions(a)):
+        for j, pb in enumerate(group_positions(b)):
             theta, residual, nuclear = _reference(a.values[:, pa], b.values[:, pb])
             assert angular.matrix.values[i, j] == pytest.approx(theta, rel=1e-9)
             assert euclidean.matrix.values[i, j] == pytest.approx(residual, rel=1e-9)
@@ -69,7 +56,7 @@ def test_matrix_matches_nuclear_norm_and_scipy_procrustes(request, which):
 
 def test_wide_groups_are_reduced_to_stimuli_columns(wide):
     a, _ = wide
-    x = a.values[:, _groups(a)[2]]  # 12 stimuli x 50 units
+    x = a.values[:, group_positions(a)[2]]  # 12 stimuli x 50 units
     reduced = shape_coordinates(x)
     assert reduced.shape == (12, 12)
     xn = _normalized_padded(x, 50)
@@ -115,7 +102,7 @@ def test_invariant_to_rotation_scaling_translation_and_permutation(request, whic
     a, b = request.getfixturevalue(which)
     rng = np.random.default_rng(0)
     values = b.values.copy()
-    for pos in _groups(b):
+    for pos in group_positions(b):
         q = ortho_group.rvs(pos.size, random_state=rng)
         values[:, pos] = 3.7 * values[:, pos] @ q + 5 * rng.normal(size=pos.size)
     moved = b.copy(data=values)
@@ -131,7 +118,7 @@ def test_not_invariant_to_general_linear_maps(pair):
     a, b = pair
     rng = np.random.default_rng(1)
     values = b.values.copy()
-    for pos in _groups(b):
+    for pos in group_positions(b):
         values[:, pos] = values[:, pos] @ (rng.normal(size=(pos.size, pos.size))
                                            + 3 * np.eye(pos.size))
     base = hn.compare(a, b, method="procrustes").matrix.values
@@ -151,7 +138,7 @@ def test_planted_noisy_permuted_copy_is_each_layers_best_match():
     net = random_network(60, (8, 10, 12, 9, 7), seed=31)
     rng = np.random.default_rng(32)
     values = net.values.copy()
-    for pos in _groups(net):  # rotate, rescale, shift, add noise
+    for pos in group_positions(net):  # rotate, rescale, shift, add noise
         values[:, pos] = (2.5 * values[:, pos] @ ortho_group.rvs(pos.size, random_state=rng)
                           + rng.normal(size=pos.size))
     values += 0.3 * net.values.std() * rng.normal(size=net.shape)
@@ -168,8 +155,8 @@ def test_haxby_halves():
     result = hn.compare(odd, even, method="procrustes")
     m = result.matrix.values
     aligned = even.sel(stimulus=odd["stimulus"].values)
-    for i, pa in enumerate(_groups(odd)):
-        for j, pb in enumerate(_groups(aligned)):
+    for i, pa in enumerate(group_positions(odd)):
+        for j, pb in enumerate(group_positions(aligned)):
             theta, _, _ = _reference(odd.values[:, pa], aligned.values[:, pb])
             assert m[i, j] == pytest.approx(theta, rel=1e-9)
     # The anterior region's shape is the most reproducible across halves.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from groups import group_positions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.spatial.distance import pdist
@@ -35,14 +36,6 @@ def _reference(x, y, rdm, compare):
     return _tau_a_brute(dx, dy)
 
 
-def _groups(rep):
-    return list(hn.representations.groups(rep).values())
-
-
-@pytest.fixture(scope="module")
-def pair():
-    return (random_network(40, (5, 9, 6), seed=11),
-            random_network(40, (7, 4), seed=12, level="region"))
 
 
 @pytest.mark.parametrize("rdm", ["correlation", "euclidean"])
@@ -50,8 +43,8 @@ def pair():
 def test_matrix_matches_scipy_and_brute_force(pair, rdm, compare):
     a, b = pair
     result = hn.compare(a, b, method="rsa", rdm=rdm, compare=compare)
-    for i, pa in enumerate(_groups(a)):
-        for j, pb in enumerate(_groups(b)):
+    for i, pa in enumerate(group_positions(a)):
+        for j, pb in enumerate(group_positions(b)):
             expected = _reference(a.values[:, pa], b.values[:, pb], rdm, compare)
             np.testing.assert_allclose(result.matrix.values[i, j], expected, rtol=1e-10,
                                        atol=1e-12)
@@ -113,7 +106,7 @@ def test_identity_is_one_and_best_match_is_itself(pair, compare):
 def _transformed(rep, *, rotate=False, scale=1.0, shift=0.0, seed=0):
     rng = np.random.default_rng(seed)
     values = rep.values.copy()
-    for pos in _groups(rep):
+    for pos in group_positions(rep):
         block = values[:, pos]
         if rotate:
             block = block @ ortho_group.rvs(pos.size, random_state=rng)
@@ -188,8 +181,8 @@ def test_haxby_halves(haxby):
     result = hn.compare(odd, even, method="rsa")
     m = result.matrix.values
     aligned = even.sel(stimulus=odd["stimulus"].values)  # the halves list them differently
-    for i, pa in enumerate(_groups(odd)):
-        for j, pb in enumerate(_groups(aligned)):
+    for i, pa in enumerate(group_positions(odd)):
+        for j, pb in enumerate(group_positions(aligned)):
             expected = spearmanr(pdist(odd.values[:, pa], "correlation"),
                                  pdist(aligned.values[:, pb], "correlation")).statistic
             assert m[i, j] == pytest.approx(expected, abs=1e-12)
