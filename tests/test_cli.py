@@ -84,3 +84,17 @@ def test_readme_test_command_is_what_ci_runs():
     command = ci[-1]
     assert command in readme
     assert "pytest" in command
+
+
+def test_readme_python_examples_run(tmp_path, monkeypatch):
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    assert blocks
+    monkeypatch.chdir(tmp_path)  # the examples write their files here
+    for block in blocks:
+        if "session.nwb" in block:  # needs the user's own recording
+            continue
+        exec(compile(block, "README.md", "exec"), {})
