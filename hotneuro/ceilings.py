@@ -51,7 +51,7 @@ import numpy as np
 import xarray as xr
 
 from .errors import ParameterError
-from .representations import group_level, groups, validate
+from .representations import group_level, groups, preview_ids, validate
 from .transport.reconstruct import unit_correlations
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -313,7 +313,7 @@ def noise_ceiling(
         warnings.warn(
             f"{int(undefined.sum())} unit(s) have an undefined reliability (their responses "
             f"are constant over stimuli in a half) and are excluded from the ceiling: "
-            f"{_preview(units[undefined])}.",
+            f"{preview_ids(units[undefined], k=5)}.",
             UserWarning, stacklevel=2,
         )
     reason = np.where(undefined, "undefined", np.where(below, "below threshold", ""))
@@ -364,11 +364,6 @@ def noise_ceiling(
     )
 
 
-def _preview(ids: np.ndarray, k: int = 5) -> str:
-    shown = ", ".join(repr(i.item() if hasattr(i, "item") else i) for i in ids[:k])
-    return shown + (", ..." if ids.size > k else "")
-
-
 def _check_ceiling(ceiling: object) -> xr.Dataset:
     if not isinstance(ceiling, xr.Dataset) or not {"group_ceiling", "global_ceiling"} <= set(
             ceiling.data_vars):
@@ -386,7 +381,8 @@ def _check_excluded(result: ComparisonResult, ceiling: xr.Dataset) -> None:
         return
     if "source_unit" not in result.dataset:
         warnings.warn(
-            f"The ceiling leaves out {len(excluded)} unit(s) ({_preview(np.asarray(excluded))})"
+            f"The ceiling leaves out {len(excluded)} unit(s) "
+            f"({preview_ids(np.asarray(excluded), k=5)})"
             " but this result does not list the units it scored; make sure the comparison "
             "ran on the kept units only.", UserWarning, stacklevel=3,
         )
@@ -396,7 +392,7 @@ def _check_excluded(result: ComparisonResult, ceiling: xr.Dataset) -> None:
     if both:
         raise ParameterError(
             f"The ceiling leaves out {len(both)} unit(s) that the result scores "
-            f"({_preview(np.asarray(both))}), so score and ceiling would average different "
+            f"({preview_ids(np.asarray(both), k=5)}), so score and ceiling would average different "
             "units. Compare on the kept units: rep.sel(unit=ceiling['unit'][ceiling['kept']])"
             ", or compute the ceiling without threshold=."
         )

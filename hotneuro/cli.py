@@ -34,17 +34,9 @@ def _parse_option(text: str) -> tuple[str, Any]:
 
 def _source_of(path: str, source: str | None) -> str | None:
     """The source that will read ``path``: the one given, else the first that can."""
-    if source is not None:
-        return source
-    from .plugins import registry
+    from .loading import find_source
 
-    for name, (spec, _) in registry().sources.items():
-        try:
-            if spec.can_open(path):
-                return name
-        except Exception:  # a sniffer must not break the command
-            continue
-    return None
+    return source if source is not None else find_source(path)
 
 
 def _load_options(args: argparse.Namespace, path: str, side: str = "") -> dict[str, Any]:

@@ -11,7 +11,7 @@ from .errors import SourceError, UnknownSourceError
 from .plugins import get_source, registry
 from .representations import validate
 
-__all__ = ["load"]
+__all__ = ["find_source", "load"]
 
 
 def _local_path(what: Any) -> str | None:
@@ -26,6 +26,17 @@ def _describe(what: Any) -> str:
     if isinstance(what, (str, os.PathLike)):
         return repr(os.fspath(what))
     return f"a {type(what).__module__}.{type(what).__name__} object"
+
+
+def find_source(target: Any) -> str | None:
+    """The first registered source whose ``can_open`` accepts ``target``, or None."""
+    for name, (spec, _plugin) in registry().sources.items():
+        try:
+            if spec.can_open(target):
+                return name
+        except Exception:  # a sniffer must not break loading through another source
+            continue
+    return None
 
 
 def load(path_or_uri: Any, source: str | None = None, **options: Any) -> xr.DataArray:
@@ -64,15 +75,8 @@ def load(path_or_uri: Any, source: str | None = None, **options: Any) -> xr.Data
         suffix = f" (source {source!r})" if source else ""
         raise SourceError(f"No such file: {local!r}{suffix}.")
     if source is None:
-        for name, (spec, _plugin) in registry().sources.items():
-            try:
-                ok = bool(spec.can_open(target))
-            except Exception:  # a sniffer must not break loading through another source
-                ok = False
-            if ok:
-                source = name
-                break
-        else:
+        source = find_source(target)
+        if source is None:
             known = ", ".join(registry().sources) or "none"
             raise UnknownSourceError(
                 f"No data source recognises {_describe(path_or_uri)}; pass source= "

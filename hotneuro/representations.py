@@ -27,7 +27,7 @@ from .errors import (
 )
 
 __all__ = ["GROUP_LEVELS", "MIN_STIMULI", "align", "align_validated", "group_level", "groups",
-           "representation", "validate"]
+           "preview_ids", "representation", "validate"]
 
 #: The names a group coordinate may have.
 GROUP_LEVELS: tuple[str, str] = ("layer", "region")
@@ -399,8 +399,8 @@ def align_validated(
         only_b = sb[~np.isin(sb, sa)]
         raise StimulusMismatchError(
             f"The two systems have different stimuli: {only_a.size} only in the first "
-            f"(e.g. {_preview(only_a)}), {only_b.size} only in the second (e.g. "
-            f"{_preview(only_b)}). Pass align='inner' to compare on the "
+            f"(e.g. {preview_ids(only_a)}), {only_b.size} only in the second (e.g. "
+            f"{preview_ids(only_b)}). Pass align='inner' to compare on the "
             f"{int(in_b.sum())} shared stimuli."
         )
     shared = sa[in_b]
@@ -412,6 +412,7 @@ def align_validated(
     return a.sel(stimulus=shared), b.sel(stimulus=shared)
 
 
-def _preview(ids: np.ndarray, k: int = 3) -> str:
+def preview_ids(ids: np.ndarray, k: int = 3) -> str:
+    """The first ``k`` ids for an error message (``"a", "b", ...``; ``none`` when empty)."""
     shown = ", ".join(repr(i.item() if hasattr(i, "item") else i) for i in ids[:k])
     return shown + (", ..." if ids.size > k else "") if ids.size else "none"
